@@ -1,0 +1,3 @@
+from photocheck.cli import main
+
+main()

@@ -1,0 +1,119 @@
+"""One settings object: every threshold and weight, defaults from the package, overridable by TOML files.
+
+The defaults live in ``photocheck/data/defaults.toml`` (commented: that file is the documentation). An override
+file may only set keys that exist in the defaults, with a value of the same type, so a typo fails loudly.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+DEFAULTS_SOURCE = "defaults"
+
+
+class ConfigError(ValueError):
+    """A config file is unreadable or sets an unknown key or a value of the wrong type."""
+
+
+class Section:
+    """Read-only attribute view of one table of the config (``config.faces.min_score``)."""
+
+    def __init__(self, values: dict[str, Any]):
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            value = self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        return Section(value) if isinstance(value, dict) else value
+
+    def __getitem__(self, name: str) -> Any:
+        return self.__getattr__(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return copy.deepcopy(self._values)
+
+
+@dataclass
+class Config:
+    values: dict[str, Any]
+    origins: dict[str, str] = field(default_factory=dict)  # dotted key -> file that set it
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("values", "origins"):
+            raise AttributeError(name)
+        return Section(self.values).__getattr__(name)
+
+    def origin(self, dotted_key: str) -> str:
+        return self.origins.get(dotted_key, DEFAULTS_SOURCE)
+
+    def with_overrides(self, overrides: dict[str, Any], source: str) -> Config:
+        merged = copy.deepcopy(self.values)
+        origins = dict(self.origins)
+        _merge(merged, overrides, source, origins, prefix="")
+        return Config(merged, origins)
+
+    def with_file(self, path: Path) -> Config:
+        try:
+            overrides = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+        return self.with_overrides(overrides, str(path))
+
+    def fingerprint(self) -> str:
+        """Stable text of the effective values (for cache keys of judged results)."""
+        import json
+
+        return json.dumps(self.values, sort_keys=True)
+
+
+def _merge(base: dict, overrides: dict, source: str, origins: dict[str, str], prefix: str) -> None:
+    for key, value in overrides.items():
+        dotted = f"{prefix}{key}"
+        if key not in base:
+            raise ConfigError(f"unknown setting '{dotted}' in {source}")
+        current = base[key]
+        if isinstance(current, dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"setting '{dotted}' in {source} must be a table")
+            _merge(current, value, source, origins, prefix=f"{dotted}.")
+            continue
+        if not _same_type(current, value):
+            raise ConfigError(
+                f"setting '{dotted}' in {source} must be {type(current).__name__}, got {type(value).__name__}"
+            )
+        base[key] = float(value) if isinstance(current, float) else value
+        origins[dotted] = source
+
+
+def _same_type(default: Any, value: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
+
+
+def default_config() -> Config:
+    text = resources.files("photocheck.data").joinpath("defaults.toml").read_text(encoding="utf-8")
+    return Config(tomllib.loads(text))
+
+
+def load_config(*paths: Path | None) -> Config:
+    """Defaults, then each existing override file in order (later files win)."""
+    config = default_config()
+    for path in paths:
+        if path is not None:
+            config = config.with_file(path)
+    return config

@@ -1,0 +1,98 @@
+"""Model files: locate, verify against the manifest's sha256 once, and create one onnxruntime session each."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import ClassVar
+
+import onnxruntime as ort
+
+REBUILD_COMMAND = "bash models/build.sh"
+MODELS_ENV = "PHOTOCHECK_MODELS"
+
+
+class ModelFileError(RuntimeError):
+    """A model file is missing or differs from the one the manifest names."""
+
+
+def models_dir() -> Path:
+    """`$PHOTOCHECK_MODELS`, else the repository's `models/` beside the package."""
+    override = os.environ.get(MODELS_ENV)
+    return Path(override) if override else Path(__file__).resolve().parents[2] / "models"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class ModelStore:
+    """Owns the sessions of one process: each model verified once, its session created once and reused."""
+
+    def __init__(self, directory: Path | None = None, threads: int = 1):
+        self.directory = directory or models_dir()
+        self.threads = threads
+        self._sessions: dict[str, ort.InferenceSession] = {}
+        self._manifest: dict | None = None
+
+    @property
+    def manifest(self) -> dict:
+        if self._manifest is None:
+            path = self.directory / "manifest.json"
+            try:
+                self._manifest = json.loads(path.read_text(encoding="utf-8"))["models"]
+            except (OSError, ValueError, KeyError) as exc:
+                raise ModelFileError(
+                    f"model manifest {path} is missing or unreadable ({exc}); rebuild the models with: {REBUILD_COMMAND}"
+                ) from exc
+        return self._manifest
+
+    def sha256(self, name: str) -> str:
+        return self.manifest[name]["sha256"]
+
+    def session(self, name: str) -> ort.InferenceSession:
+        if name not in self._sessions:
+            self._sessions[name] = self._open(name)
+        return self._sessions[name]
+
+    def _open(self, name: str) -> ort.InferenceSession:
+        entry = self.manifest.get(name)
+        if entry is None:
+            raise ModelFileError(f"model '{name}' is not in {self.directory / 'manifest.json'}; run: {REBUILD_COMMAND}")
+        path = self.directory / entry["file"]
+        if not path.is_file():
+            raise ModelFileError(f"model file {path} is missing; rebuild it with: {REBUILD_COMMAND}")
+        if _sha256(path) != entry["sha256"]:
+            raise ModelFileError(
+                f"model file {path} is corrupt or not the expected version (sha256 mismatch); "
+                f"restore it from git or rebuild it with: {REBUILD_COMMAND}"
+            )
+        options = ort.SessionOptions()
+        # Workers x threads must not exceed the cores: each worker process gets its own small thread budget.
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.log_severity_level = 3
+        try:
+            return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own exception types for unparsable files
+            raise ModelFileError(f"model file {path} cannot be loaded ({exc}); rebuild it with: {REBUILD_COMMAND}") from exc
+
+
+class OnnxModel:
+    """Base of every model class: holds its session; subclasses own pre- and post-processing."""
+
+    name: ClassVar[str]
+
+    def __init__(self, store: ModelStore):
+        self.session = store.session(self.name)
+        self.input_name = self.session.get_inputs()[0].name
+
+    def run(self, tensor, outputs: list[str] | None = None) -> list:
+        return self.session.run(outputs, {self.input_name: tensor})

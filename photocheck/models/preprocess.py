@@ -1,0 +1,51 @@
+"""Image operations shared by the model classes: crops, resizes, non-maximum suppression."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from photocheck.results import Box
+
+
+def crop_resized(image: np.ndarray, box: Box, size: int) -> np.ndarray:
+    """The pixels of `box` (may reach outside the image; the outside is black), resized to size x size."""
+    x1, y1, x2, y2 = (int(round(v)) for v in (box.x1, box.y1, box.x2, box.y2))
+    height, width = image.shape[:2]
+    if x2 <= x1 or y2 <= y1:
+        return np.zeros((size, size) + image.shape[2:], dtype=image.dtype)
+    pad_left, pad_top = max(0, -x1), max(0, -y1)
+    pad_right, pad_bottom = max(0, x2 - width), max(0, y2 - height)
+    inside = image[max(0, y1) : min(height, y2), max(0, x1) : min(width, x2)]
+    if pad_left or pad_top or pad_right or pad_bottom:
+        inside = cv2.copyMakeBorder(inside, pad_top, pad_bottom, pad_left, pad_right, cv2.BORDER_CONSTANT, value=0)
+    interpolation = cv2.INTER_AREA if inside.shape[0] > size else cv2.INTER_LINEAR
+    return cv2.resize(inside, (size, size), interpolation=interpolation)
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> list[int]:
+    """Indices kept by greedy non-maximum suppression; boxes as [N, 4] x1, y1, x2, y2."""
+    order = np.argsort(-scores)
+    areas = np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(boxes[:, 3] - boxes[:, 1], 0, None)
+    keep: list[int] = []
+    while order.size:
+        best = int(order[0])
+        keep.append(best)
+        rest = order[1:]
+        xx1 = np.maximum(boxes[best, 0], boxes[rest, 0])
+        yy1 = np.maximum(boxes[best, 1], boxes[rest, 1])
+        xx2 = np.minimum(boxes[best, 2], boxes[rest, 2])
+        yy2 = np.minimum(boxes[best, 3], boxes[rest, 3])
+        inter = np.clip(xx2 - xx1, 0, None) * np.clip(yy2 - yy1, 0, None)
+        iou = inter / np.maximum(areas[best] + areas[rest] - inter, 1e-9)
+        order = rest[iou <= iou_threshold]
+    return keep
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -80, 80)))
+
+
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    shifted = np.exp(x - x.max(axis=axis, keepdims=True))
+    return shifted / shifted.sum(axis=axis, keepdims=True)

@@ -1,0 +1,95 @@
+"""Stage 1 for one photo: load it and run the detectors. Returns a PhotoAnalysis in original pixels."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from photocheck import image_stats
+from photocheck.config import Config
+from photocheck.loading import PhotoLoadError, load_photo
+from photocheck.models.base import ModelStore
+from photocheck.models.blazeface import BlazeFace
+from photocheck.models.efficientnet import EfficientNetLite0
+from photocheck.models.expression import FerExpression
+from photocheck.models.facemesh import FaceMesh
+from photocheck.models.nanodet import NanoDet
+from photocheck.results import Box, Detection, Face, PhotoAnalysis, SceneLabel, failed
+
+
+class Analyzer:
+    """Holds one instance of every model (sessions created once) and analyses photos with them."""
+
+    def __init__(self, config: Config, store: ModelStore | None = None):
+        self.config = config
+        self.store = store or ModelStore()
+        faces = config.faces
+        self.face_detector = BlazeFace(
+            self.store, faces.min_score, faces.iou_threshold, faces.tile_size, faces.tile_overlap
+        )
+        self.face_mesh = FaceMesh(self.store)
+        self.expression = FerExpression(self.store, faces.expression_margin)
+        objects = config.objects
+        self.object_detector = NanoDet(self.store, objects.min_score, objects.iou_threshold, objects.ignored_labels)
+        self.scene_model = EfficientNetLite0(self.store)
+
+    def model_versions(self) -> dict[str, str]:
+        return {name: entry["sha256"] for name, entry in sorted(self.store.manifest.items())}
+
+    def analyse(self, path: Path, display_path: str) -> PhotoAnalysis:
+        try:
+            photo = load_photo(path, self.config.loading.working_size, self.config.loading.max_megapixels)
+        except PhotoLoadError as exc:
+            return failed(display_path, str(exc))
+        rgb = photo.rgb
+        faces = self._faces(rgb)
+        objects = self.object_detector.detect(rgb)
+        probabilities, embeddings = self.scene_model.classify([rgb])
+        subject = [face.box for face in faces] or [d.box for d in objects if d.label == "person"]
+
+        scale = photo.scale
+        return PhotoAnalysis(
+            path=display_path,
+            ok=True,
+            width=photo.width,
+            height=photo.height,
+            taken_at=photo.taken_at,
+            artist=photo.artist,
+            faces=[replace(face, box=face.box.scaled(scale)) for face in faces],
+            objects=[Detection(d.label, d.box.scaled(scale), d.score) for d in objects],
+            scene=self._top_labels(probabilities[0]),
+            embedding=embeddings[0].astype(np.float32),
+            quality=image_stats.quality(rgb, subject),
+            frame_quality=image_stats.quality(rgb),
+        )
+
+    def _faces(self, rgb: np.ndarray) -> list[Face]:
+        """Detector candidates confirmed by FaceMesh, with smile, eye openness and sharpness (working pixels)."""
+        candidates = self.face_detector.detect(rgb)
+        meshes = self.face_mesh.measure(rgb, [box for box, _ in candidates])
+        settings = self.config.faces
+        confirmed = [
+            (box, score, mesh) for (box, score), mesh in zip(candidates, meshes)
+            if mesh.face_probability >= settings.min_face_probability
+        ]
+        smiles = self.expression.happiness(rgb, [box for box, _, _ in confirmed])
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        return [
+            Face(
+                box=box,
+                score=score,
+                face_probability=mesh.face_probability,
+                smile=float(smile),
+                eye_openness=mesh.eye_openness(),
+                sharpness=image_stats.face_sharpness(grey, box),
+            )
+            for (box, score, mesh), smile in zip(confirmed, smiles)
+        ]
+
+    def _top_labels(self, probabilities: np.ndarray) -> list[SceneLabel]:
+        top = np.argsort(-probabilities)[: self.config.scene.top_labels]
+        return [SceneLabel(self.scene_model.labels[i], int(i), float(probabilities[i])) for i in top]
+

@@ -1,0 +1,158 @@
+"""Typed records that flow between the stages.
+
+Stage 1 (models) produces a :class:`PhotoAnalysis`: what is *in* the photo, in original-image pixels.
+Stage 2 (judges) turns an analysis plus the config into a :class:`Judgement`: what the policy makes of it.
+Keeping them apart lets a cached analysis be re-judged with new thresholds without running a model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Box:
+    """Axis-aligned box in pixels, (x1, y1) top-left, (x2, y2) bottom-right."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+    def __post_init__(self) -> None:
+        if not (self.x2 >= self.x1 and self.y2 >= self.y1):
+            raise ValueError(f"box corners out of order: {self}")
+
+    @property
+    def width(self) -> float:
+        return self.x2 - self.x1
+
+    @property
+    def height(self) -> float:
+        return self.y2 - self.y1
+
+    @property
+    def area(self) -> float:
+        return self.width * self.height
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return (self.x1 + self.x2) / 2, (self.y1 + self.y2) / 2
+
+    def scaled(self, sx: float, sy: float | None = None) -> Box:
+        sy = sx if sy is None else sy
+        return Box(self.x1 * sx, self.y1 * sy, self.x2 * sx, self.y2 * sy)
+
+    def shifted(self, dx: float, dy: float) -> Box:
+        return Box(self.x1 + dx, self.y1 + dy, self.x2 + dx, self.y2 + dy)
+
+    def clipped(self, width: float, height: float) -> Box:
+        x1 = min(max(self.x1, 0.0), width)
+        y1 = min(max(self.y1, 0.0), height)
+        return Box(x1, y1, min(max(self.x2, x1), width), min(max(self.y2, y1), height))
+
+    def expanded_square(self, factor: float) -> Box:
+        """Square box around the centre, side = factor x the longer side."""
+        cx, cy = self.center
+        half = max(self.width, self.height) * factor / 2
+        return Box(cx - half, cy - half, cx + half, cy + half)
+
+    def intersection(self, other: Box) -> float:
+        w = min(self.x2, other.x2) - max(self.x1, other.x1)
+        h = min(self.y2, other.y2) - max(self.y1, other.y1)
+        return max(w, 0.0) * max(h, 0.0)
+
+    def iou(self, other: Box) -> float:
+        inter = self.intersection(other)
+        union = self.area + other.area - inter
+        return inter / union if union > 0 else 0.0
+
+    def to_list(self) -> list[float]:
+        return [round(self.x1, 1), round(self.y1, 1), round(self.x2, 1), round(self.y2, 1)]
+
+    @classmethod
+    def from_list(cls, values: list[float]) -> Box:
+        return cls(*map(float, values))
+
+
+@dataclass
+class Face:
+    """One confirmed face with what the face models measured on it."""
+
+    box: Box
+    score: float  # detector confidence
+    face_probability: float | None = None  # facemesh face flag
+    smile: float | None = None  # P(happy)
+    eye_openness: float | None = None  # eye aspect ratio from the mesh, mean of both eyes
+    sharpness: float | None = None  # variance of the Laplacian on the face crop at 64 px
+
+
+@dataclass
+class Detection:
+    """An object detector hit: a COCO label, its box and score."""
+
+    label: str
+    box: Box
+    score: float
+
+
+@dataclass
+class SceneLabel:
+    label: str
+    index: int
+    score: float
+
+
+@dataclass
+class Quality:
+    """Image statistics; `subject` is True when measured on faces / people rather than the frame."""
+
+    sharpness: float  # variance of the Laplacian at a fixed working scale
+    exposure: float  # mean luminance 0..1
+    dark_fraction: float  # share of pixels below 0.05 luminance
+    bright_fraction: float  # share of pixels above 0.95 luminance
+    subject: bool = False
+
+
+@dataclass
+class PhotoAnalysis:
+    """Everything stage 1 found in one photo (original-image pixels after EXIF orientation)."""
+
+    path: str
+    ok: bool
+    error: str | None = None
+    width: int = 0
+    height: int = 0
+    taken_at: str | None = None
+    artist: str | None = None
+    faces: list[Face] = field(default_factory=list)
+    objects: list[Detection] = field(default_factory=list)
+    scene: list[SceneLabel] = field(default_factory=list)
+    embedding: np.ndarray | None = None  # L2-normalised scene embedding
+    quality: Quality | None = None
+    frame_quality: Quality | None = None
+
+    @property
+    def persons(self) -> list[Detection]:
+        return [d for d in self.objects if d.label == "person"]
+
+
+def failed(path: str, error: str) -> PhotoAnalysis:
+    return PhotoAnalysis(path=path, ok=False, error=error)
+
+
+@dataclass
+class PeopleCount:
+    count: int  # faces plus person boxes that hold no face
+    faces: int
+    persons: int
+    category: str  # none | single | small_group | group
+
+
+@dataclass
+class Judgement:
+    """What the policy makes of one analysed photo (stage 2). Later judgements add fields here."""
+
+    people: PeopleCount
