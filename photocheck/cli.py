@@ -12,6 +12,7 @@ from photocheck.config import ConfigError, load_config
 from photocheck.models.base import ModelFileError
 from photocheck.outputs import json_output, terminal
 from photocheck.outputs.atomic import write_atomic
+from photocheck.scan import ScanResult
 from photocheck.scan import scan as run_scan
 
 EXIT_NOTHING_READ = 1
@@ -32,6 +33,13 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
+def _scan_or_fail(target: Path, config_file: Path | None, **options) -> ScanResult:
+    try:
+        return run_scan(target, load_config(config_file), **options)
+    except (ConfigError, ModelFileError) as exc:
+        _fail(str(exc), EXIT_SETUP)
+
+
 @app.command()
 def scan(
     target: Path = typer.Argument(..., help="A folder of photos (searched recursively) or a single photo."),
@@ -41,11 +49,7 @@ def scan(
     """Analyse every photo under TARGET and print a summary."""
     if not target.exists():
         _fail(f"{target} does not exist", 2)
-    try:
-        config = load_config(config_file)
-        result = run_scan(target, config, progress=terminal.ProgressLine())
-    except (ConfigError, ModelFileError) as exc:
-        _fail(str(exc), EXIT_SETUP)
+    result = _scan_or_fail(target, config_file, progress=terminal.ProgressLine())
 
     to_stdout = json_path == "-"
     if to_stdout:
@@ -57,6 +61,18 @@ def scan(
         _fail("none of the files could be read as a photo", EXIT_NOTHING_READ)
     if not result.photos:
         _fail(f"no photos found in {target}", EXIT_NOTHING_READ)
+
+
+@app.command()
+def explain(
+    photo: Path = typer.Argument(..., help="One photo."),
+    config_file: Optional[Path] = ConfigOption,
+) -> None:
+    """Explain in plain words why a photo gets its verdict."""
+    if not photo.is_file():
+        _fail(f"{photo} is not a file", 2)
+    result = _scan_or_fail(photo, config_file)
+    typer.echo(terminal.explanation(result.photos[0]), nl=False)
 
 
 def main() -> None:

@@ -70,7 +70,7 @@ class Box:
         return inter / union if union > 0 else 0.0
 
     def to_list(self) -> list[float]:
-        return [round(self.x1, 1), round(self.y1, 1), round(self.x2, 1), round(self.y2, 1)]
+        return [round(float(v), 1) for v in (self.x1, self.y1, self.x2, self.y2)]
 
     @classmethod
     def from_list(cls, values: list[float]) -> Box:
@@ -152,7 +152,82 @@ class PeopleCount:
 
 
 @dataclass
+class Reason:
+    """One step of a verdict: which policy point, how it moved the score, and the evidence in words.
+
+    `code` is a stable machine key (English, never translated); `values` fill the localized sentence.
+    """
+
+    policy: str  # group | smiles | recognisable | eyes | uniform | quality | alcohol | advertising | litter | ...
+    code: str
+    effect: float  # score points added (negative: removed)
+    detail: str  # English sentence with the evidence
+    values: dict = field(default_factory=dict)
+
+
+@dataclass
+class Evidence:
+    box: Box | None  # original-image pixels; None for whole-photo evidence
+    label: str
+    score: float
+
+
+@dataclass
+class Flag:
+    """A red flag (policy "never" point) with the evidence a leader needs to see."""
+
+    kind: str  # alcohol | advertising | litter | tobacco | a taught kind
+    confidence: float  # 0..1
+    strong: bool  # strong: the photo is skipped; weak: at most "maybe"
+    evidence: list[Evidence]
+    detail: str
+
+
+@dataclass
+class FaceJudgement:
+    """Per-face judgements, aligned with PhotoAnalysis.faces (merged into the face records in JSON)."""
+
+    recognisable: bool
+    smiling: bool | None  # None when the face is not recognisable enough to judge
+    eyes_closed: bool | None  # None when the face is too small to judge
+
+
+@dataclass
+class SmileSummary:
+    count: int  # recognisable faces that smile
+    fraction: float | None  # of recognisable faces; None without any
+
+
+@dataclass
+class QualityJudgement:
+    """Merged into the `quality` record of the JSON."""
+
+    blurry: bool
+    too_dark: bool
+    too_bright: bool
+
+
+@dataclass
+class UniformJudgement:
+    profile: str
+    visible: bool
+    people_in_uniform: int
+    people_checked: int
+    fraction: float | None
+
+
+@dataclass
 class Judgement:
-    """What the policy makes of one analysed photo (stage 2). Later judgements add fields here."""
+    """What the policy makes of one analysed photo (stage 2)."""
 
     people: PeopleCount
+    face_judgements: list[FaceJudgement] = field(default_factory=list)
+    smiling: SmileSummary | None = None
+    too_wide: bool | None = None
+    uniform: UniformJudgement | None = None
+    quality: QualityJudgement | None = None
+    flags: list[Flag] = field(default_factory=list)
+    not_checked: list[str] = field(default_factory=list)  # red-flag kinds no model could check
+    score: float | None = None
+    verdict: str | None = None  # post | maybe | skip
+    reasons: list[Reason] = field(default_factory=list)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from photocheck import __version__
 from photocheck.config import Config
-from photocheck.judges.people import count_people
+from photocheck.judges.policy import judge
 from photocheck.loading import discover
 from photocheck.pipeline import Analyzer
 from photocheck.results import Judgement, PhotoAnalysis, failed
@@ -31,12 +31,6 @@ class ScanResult:
     @property
     def readable(self) -> int:
         return sum(1 for photo in self.photos if photo.analysis.ok)
-
-
-def judge(analysis: PhotoAnalysis, config: Config) -> Judgement | None:
-    if not analysis.ok:
-        return None
-    return Judgement(people=count_people(analysis.faces, analysis.persons, config.people))
 
 
 def display_path(path: Path, root: Path) -> str:

@@ -13,6 +13,8 @@ from photocheck.scan import PhotoResult, ScanResult
 
 SCHEMA = "photocheck/1"
 ANALYSIS_FIELDS_NOT_EXPORTED = {"embedding"}  # 1280 floats per photo: internal, used by selection
+# Judgement fields that extend an analysis record instead of standing beside it.
+JUDGEMENT_MERGED_INTO = {"face_judgements": "faces", "quality": "quality"}
 
 
 def plain(value: Any) -> Any:
@@ -41,10 +43,16 @@ def photo_record(photo: PhotoResult) -> dict[str, Any]:
         for f in dataclasses.fields(analysis)
         if f.name not in ANALYSIS_FIELDS_NOT_EXPORTED
     }
-    if photo.judgement is not None:
-        record.update(plain(photo.judgement))
-    else:
-        record.update({f.name: None for f in dataclasses.fields(Judgement)})
+    if photo.judgement is None:
+        record.update({f.name: None for f in dataclasses.fields(Judgement) if f.name not in JUDGEMENT_MERGED_INTO})
+        return record
+    judged = plain(photo.judgement)
+    for face, face_judgement in zip(record["faces"], judged.pop("face_judgements")):
+        face.update(face_judgement)
+    quality = judged.pop("quality")
+    if quality is not None and record["quality"] is not None:
+        record["quality"].update(quality)
+    record.update(judged)
     return record
 
 

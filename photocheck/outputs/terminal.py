@@ -59,3 +59,16 @@ def summary(result: ScanResult) -> str:
     lines.append("")
     lines.append(f"{len(result.photos)} photos, {result.readable} analysed, {failed} could not be read")
     return "\n".join(lines) + "\n"
+
+
+def explanation(photo: PhotoResult) -> str:
+    """The verdict of one photo and every reason behind it, in plain words."""
+    analysis, judgement = photo.analysis, photo.judgement
+    if judgement is None:
+        return f"{analysis.path}: could not be read: {analysis.error}\n"
+    lines = [f"{analysis.path}: {judgement.verdict.upper()} (score {judgement.score:.0f}/100)"]
+    for reason in judgement.reasons:
+        lines.append(f"  {reason.effect:+5.0f}  [{reason.policy}] {reason.detail}")
+    if judgement.not_checked:
+        lines.append(f"  not checked: {', '.join(judgement.not_checked)}")
+    return "\n".join(lines) + "\n"

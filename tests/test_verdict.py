@@ -1,0 +1,85 @@
+"""Score, verdict and reasons: each reason names a policy point; config overrides change the verdict."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from photocheck.cli import app
+from photocheck.config import ConfigError
+from photocheck.judges.policy import judge
+from photocheck.results import Box, Evidence, Face, Flag, PhotoAnalysis, Quality
+from tests.conftest import SAMPLES
+
+POLICY_POINTS = {"group", "smiles", "recognisable", "eyes", "uniform", "quality",
+                 "alcohol", "advertising", "litter", "tobacco"}
+
+
+def _analysis(faces: int, smile: float = 0.9) -> PhotoAnalysis:
+    return PhotoAnalysis(
+        path="constructed.jpg", ok=True, width=2000, height=1500,
+        faces=[
+            Face(box=Box(100 + 300 * i, 300, 300 + 300 * i, 550), score=0.9, face_probability=0.99,
+                 smile=smile, eye_openness=0.3, sharpness=300.0)
+            for i in range(faces)
+        ],
+        quality=Quality(sharpness=300.0, exposure=0.5, dark_fraction=0.0, bright_fraction=0.0, subject=True),
+    )
+
+
+@pytest.mark.parametrize(("faces", "expected_code"), [
+    (0, "reason.group.none"), (1, "reason.group.single"), (3, "reason.group.small_group"), (5, "reason.group.group"),
+])
+def test_group_reason_names_the_policy_point(config, faces, expected_code):
+    judgement = judge(_analysis(faces), config)
+    group = [r for r in judgement.reasons if r.policy == "group"]
+    assert [r.code for r in group] == [expected_code]
+
+
+def test_group_scores_above_single(config):
+    assert judge(_analysis(5), config).score > judge(_analysis(1), config).score
+
+
+def test_strong_flag_means_skip_and_weak_flag_caps_at_maybe(config):
+    judgement = judge(_analysis(5), config)
+    assert judgement.verdict == "post"
+    from photocheck.judges.verdict import apply_verdict
+
+    evidence = [Evidence(box=Box(10, 10, 50, 90), label="beer bottle", score=0.9)]
+    judgement.flags = [Flag("alcohol", 0.9, True, evidence, "beer bottle")]
+    assert apply_verdict(judgement, _analysis(5), config.verdict).verdict == "skip"
+    judgement.flags = [Flag("alcohol", 0.4, False, evidence, "a plain bottle")]
+    weak = apply_verdict(judgement, _analysis(5), config.verdict)
+    assert weak.verdict == "maybe"
+    assert any(r.policy == "alcohol" and "bottle" in r.detail for r in weak.reasons)
+
+
+def test_sample_verdict_reasons_name_policy_points(analyzer, config):
+    analysis = analyzer.analyse(SAMPLES / "group_three_smiling.jpg", "group_three_smiling.jpg")
+    judgement = judge(analysis, config)
+    assert judgement.verdict in {"post", "maybe", "skip"}
+    assert 0 <= judgement.score <= 100
+    assert judgement.reasons and all(r.policy in POLICY_POINTS and r.detail for r in judgement.reasons)
+
+
+def test_config_file_override_changes_the_verdict(tmp_path):
+    photo = str(SAMPLES / "astronaut.jpg")
+    runner = CliRunner()
+    verdicts = {}
+    for name, post_min, maybe_min in (("strict", 100.0, 99.0), ("lenient", 1.0, 0.5)):
+        override = tmp_path / f"{name}.toml"
+        override.write_text(f"[verdict]\npost_min = {post_min}\nmaybe_min = {maybe_min}\n", encoding="utf-8")
+        result = runner.invoke(app, ["explain", photo, "--config", str(override)])
+        assert result.exit_code == 0, result.output
+        verdicts[name] = result.output.split(":")[1].split()[0]
+    assert verdicts == {"strict": "SKIP", "lenient": "POST"}
+
+
+def test_unknown_or_mistyped_setting_is_refused(tmp_path, config):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[verdict]\npost_minimum = 10.0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="post_minimum"):
+        config.with_file(bad)
+    bad.write_text("[verdict]\npost_min = 'high'\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="must be float"):
+        config.with_file(bad)
