@@ -3,24 +3,60 @@
 from __future__ import annotations
 
 import sys
+import traceback
+import webbrowser
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from photocheck.config import ConfigError, load_config
+from photocheck import flow
+from photocheck.cache import default_cache_dir
+from photocheck.config import Config, ConfigError, load_config
+from photocheck.config_files import candidate_files, describe, effective_config, starter_file, user_config_file
+from photocheck.i18n import locale_language, message, term
 from photocheck.models.base import ModelFileError
-from photocheck.outputs import json_output, terminal
+from photocheck.outputs import export, html_report, json_output, terminal, terminal_selection
+from photocheck.outputs import xmp as xmp_sidecars
 from photocheck.outputs.atomic import write_atomic
 from photocheck.scan import ScanResult
 from photocheck.scan import scan as run_scan
+from photocheck.scan_file import ScanFileError, load_scan
+from photocheck.selection import select as run_select
+from photocheck.teach import TeachError
+from photocheck.teach import teach as run_teach
+from photocheck.uniform_calibration import CalibrationError, calibrate
+from photocheck.uniforms import config_with_profile
 
 EXIT_NOTHING_READ = 1
 EXIT_SETUP = 3
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Screen event photos against the photo policy.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True,
+    help="Screen event photos against the photo policy. Drop a folder on it (photocheck FOLDER) to check it all at "
+    "once: report and JSON go to FOLDER-photocheck beside it. / Sleep een map op photocheck om ze na te kijken.",
+)
 
 ConfigOption = typer.Option(None, "--config", help="TOML file overriding settings (see photocheck/data/defaults.toml).")
+ProfileOption = typer.Option(
+    None, "--profile", help="Uniform profile: ksa (default), chiro, scouts, klj, or one made with calibrate-uniform."
+)
+NoCacheOption = typer.Option(
+    False, "--no-cache", help="Analyse every photo again instead of reusing earlier analyses (the cache is not touched)."
+)
+
+
+class Language(str, Enum):
+    nl = "nl"
+    en = "en"
+
+
+LangOption = typer.Option(None, "--lang", help="Language of the output: nl or en (default: the environment's locale).")
+# The after-event flow; `photocheck FOLDER` runs it (see main).
+FLOW_COMMAND = "check"
+# Exit codes of the flow's errors: 1 nothing to read, 2 a path the person must change.
+FLOW_EXIT = {"error.no_photos": 1, "error.none_readable": 1, "error.does_not_exist": 2, "error.output_not_writable": 2}
 
 
 @app.callback()
@@ -33,11 +69,38 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-def _scan_or_fail(target: Path, config_file: Path | None, **options) -> ScanResult:
+def _language(lang: Language | None) -> str:
+    """The language for messages before the settings are read: --lang, else the environment's locale."""
+    return lang.value if lang is not None else locale_language()[0]
+
+
+def _command_names() -> list[str]:
+    return [command.name or command.callback.__name__.replace("_", "-") for command in app.registered_commands]
+
+
+def _commands_list() -> str:
+    return ", ".join(_command_names())
+
+
+def _settings(target: Path | None, config_file: Path | None, lang: Language | None) -> Config:
+    """Defaults < user config folder < the photo folder's parent < --config, in the language of --lang or the locale."""
     try:
-        return run_scan(target, load_config(config_file), **options)
-    except (ConfigError, ModelFileError) as exc:
-        _fail(str(exc), EXIT_SETUP)
+        return effective_config(target, config_file, lang.value if lang is not None else None)[0]
+    except ConfigError as exc:
+        _fail(message("error.config", _language(lang), detail=exc), EXIT_SETUP)
+
+
+def _scan_or_fail(target: Path, config: Config, profile: str | None = None, **options) -> ScanResult:
+    try:
+        return run_scan(target, config_with_profile(config, profile), **options)
+    except ConfigError as exc:
+        _fail(message("error.config", config.output.language, detail=exc), EXIT_SETUP)
+    except ModelFileError as exc:
+        _fail(message("error.model_file", config.output.language, detail=exc), EXIT_SETUP)
+
+
+def _progress(language: str) -> terminal.ProgressLine:
+    return terminal.ProgressLine(label=message("progress.scanning", language))
 
 
 @app.command()
@@ -45,35 +108,258 @@ def scan(
     target: Path = typer.Argument(..., help="A folder of photos (searched recursively) or a single photo."),
     json_path: Optional[str] = typer.Option(None, "--json", help="Write the full result as JSON to PATH, or '-' for stdout."),
     config_file: Optional[Path] = ConfigOption,
+    workers: int = typer.Option(
+        0, "--workers", min=0, help="Worker processes; 0 = one per core (at most [workers] max_default)."
+    ),
+    no_cache: bool = NoCacheOption,
+    profile: Optional[str] = ProfileOption,
+    lang: Optional[Language] = LangOption,
 ) -> None:
     """Analyse every photo under TARGET and print a summary."""
     if not target.exists():
-        _fail(f"{target} does not exist", 2)
-    result = _scan_or_fail(target, config_file, progress=terminal.ProgressLine())
+        _fail(message("error.does_not_exist", _language(lang), path=target, commands=_commands_list()), 2)
+    config = _settings(target, config_file, lang)
+    language = config.output.language
+    result = _scan_or_fail(
+        target, config, profile, progress=_progress(language), workers=workers,
+        cache=None if no_cache else default_cache_dir(),
+    )
 
     to_stdout = json_path == "-"
     if to_stdout:
         sys.stdout.write(json_output.dumps(result))
     elif json_path:
         write_atomic(Path(json_path), json_output.dumps(result))
-    typer.echo(terminal.summary(result), err=to_stdout, nl=False)
+    typer.echo(terminal.summary(result, language), err=to_stdout, nl=False)
     if result.photos and result.readable == 0:
-        _fail("none of the files could be read as a photo", EXIT_NOTHING_READ)
+        _fail(message("error.none_readable", language, count=len(result.photos), path=target), EXIT_NOTHING_READ)
     if not result.photos:
-        _fail(f"no photos found in {target}", EXIT_NOTHING_READ)
+        _fail(message("error.no_photos", language, path=target), EXIT_NOTHING_READ)
 
 
 @app.command()
 def explain(
     photo: Path = typer.Argument(..., help="One photo."),
     config_file: Optional[Path] = ConfigOption,
+    no_cache: bool = NoCacheOption,
+    lang: Optional[Language] = LangOption,
 ) -> None:
     """Explain in plain words why a photo gets its verdict."""
     if not photo.is_file():
-        _fail(f"{photo} is not a file", 2)
-    result = _scan_or_fail(photo, config_file)
-    typer.echo(terminal.explanation(result.photos[0]), nl=False)
+        _fail(message("error.not_a_file", _language(lang), path=photo), 2)
+    config = _settings(photo, config_file, lang)
+    result = _scan_or_fail(photo, config, cache=None if no_cache else default_cache_dir())
+    typer.echo(terminal.explanation(result.photos[0], config.output.language), nl=False)
 
 
-def main() -> None:
-    app()
+@app.command()
+def select(
+    folder: Path = typer.Argument(..., help="The folder of photos (searched recursively)."),
+    top: Optional[int] = typer.Option(None, "--top", min=1, help="Recommend at most N photos overall."),
+    per_day: Optional[int] = typer.Option(None, "--per-day", min=1, help="Recommend at most K photos per capture day."),
+    scan_file: Optional[Path] = typer.Option(
+        None, "--from", help="Reuse a scan written by 'scan --json' (re-judged with the current settings; no models run)."
+    ),
+    json_path: Optional[str] = typer.Option(None, "--json", help="Write scan, groups and selection as JSON to PATH, or '-'."),
+    export_dir: Optional[Path] = typer.Option(None, "--export", help="Copy the picks here, location data removed."),
+    xmp: bool = typer.Option(False, "--xmp", help="Write photo.jpg.xmp sidecars (rating, colour label, keywords)."),
+    report_path: Optional[Path] = typer.Option(None, "--report", help="Write a self-contained HTML report."),
+    config_file: Optional[Path] = ConfigOption,
+    no_cache: bool = NoCacheOption,
+    lang: Optional[Language] = LangOption,
+) -> None:
+    """Group similar photos, recommend a set to post in story order, and hand it over."""
+    if not folder.exists():
+        _fail(message("error.does_not_exist", _language(lang), path=folder, commands=_commands_list()), 2)
+    config = _settings(folder, config_file, lang)
+    language = config.output.language
+    if scan_file is not None:
+        try:
+            result = load_scan(scan_file, config)
+        except (ConfigError, ScanFileError) as exc:
+            _fail(message("error.scan_file", language, detail=exc), EXIT_SETUP)
+    else:
+        cache = None if no_cache else default_cache_dir()
+        result = _scan_or_fail(folder, config, progress=_progress(language), workers=0, cache=cache)
+    if result.readable == 0:
+        _fail(message("error.none_readable", language, count=len(result.photos), path=scan_file or folder), EXIT_NOTHING_READ)
+    selection = run_select(result, config, top=top, per_day=per_day)
+
+    to_stdout = json_path == "-"
+    if to_stdout:
+        sys.stdout.write(json_output.dumps(result, selection))
+    elif json_path:
+        write_atomic(Path(json_path), json_output.dumps(result, selection))
+    typer.echo(terminal_selection.summary(result, selection, language), err=to_stdout, nl=False)
+    if report_path is not None:
+        write_atomic(report_path, html_report.render(result, selection, folder, config))
+        typer.echo(message("flow.report", language, path=report_path), err=to_stdout)
+    if export_dir is not None:
+        for outcome in export.export_picks(selection, folder, export_dir):
+            typer.echo(f"export: {outcome.path}: {outcome.detail}", err=to_stdout)
+    if xmp:
+        outcomes = xmp_sidecars.write_sidecars(result, selection, folder, config)
+        for outcome in outcomes:
+            if outcome.status != "written":
+                typer.echo(f"xmp: {outcome.path}: {outcome.detail}", err=to_stdout)
+        written = sum(1 for outcome in outcomes if outcome.status == "written")
+        typer.echo(f"xmp: {written} sidecars written next to the photos", err=to_stdout)
+
+
+@app.command()
+def teach(
+    kind: str = typer.Argument(..., help="The red-flag kind to learn, e.g. tobacco or food_fight."),
+    positive: Path = typer.Option(..., "--positive", help="Folder of photos that show it."),
+    negative: Path = typer.Option(..., "--negative", help="Folder of photos that do not (ideally your own events)."),
+    config_file: Optional[Path] = ConfigOption,
+    no_cache: bool = NoCacheOption,
+) -> None:
+    """Learn a red-flag KIND from example photos; every later scan checks it."""
+    for folder in (positive, negative):
+        if not folder.is_dir():
+            _fail(f"{folder} is not a folder", 2)
+    try:
+        result = run_teach(
+            kind, positive, negative, load_config(config_file), progress=terminal.ProgressLine(),
+            cache=None if no_cache else default_cache_dir(),
+        )
+    except (ConfigError, ModelFileError) as exc:
+        _fail(str(exc), EXIT_SETUP)
+    except TeachError as exc:
+        _fail(str(exc), 2)
+    info = result.classifier.info
+    typer.echo(
+        f"taught '{kind}' from {info['positives']} positive and {info['negatives']} negative photos: "
+        f"cross-validated recall {info['cross_validated_recall']:.2f} at a false-positive rate of "
+        f"{info['cross_validated_false_positive_rate']:.2f}\nstored in {result.path}"
+    )
+    for path in result.unreadable:
+        typer.echo(f"skipped (unreadable): {path}", err=True)
+
+
+@app.command("calibrate-uniform")
+def calibrate_uniform(
+    name: str = typer.Argument(..., help="Profile name (lower case), later used as --profile NAME."),
+    images: list[Path] = typer.Argument(..., help="A few photos of people wearing the uniform, faces in view."),
+    config_file: Optional[Path] = ConfigOption,
+) -> None:
+    """Learn a uniform profile from photos of people wearing it; saved in the user's config folder."""
+    for image in images:
+        if not image.is_file():
+            _fail(f"{image} is not a file", 2)
+    try:
+        profile, path = calibrate(name, images, load_config(config_file))
+    except (ConfigError, ModelFileError) as exc:
+        _fail(str(exc), EXIT_SETUP)
+    except CalibrationError as exc:
+        _fail(str(exc), 2)
+    typer.echo(f"learnt uniform profile '{profile.name}' ({len(profile.shirt)} shirt colour, "
+               f"{len(profile.neckerchief)} neckerchief colour)\nstored in {path}")
+
+
+@app.command(FLOW_COMMAND)
+def check(
+    target: str = typer.Argument(..., help="The folder of photos (or one photo); what `photocheck FOLDER` runs."),
+    out: Optional[Path] = typer.Option(
+        None, "--out", help="Output folder (default: FOLDER-photocheck beside the photo folder)."
+    ),
+    open_report: bool = typer.Option(False, "--open", help="Open the report in the default browser."),
+    lang: Optional[Language] = LangOption,
+    config_file: Optional[Path] = ConfigOption,
+    profile: Optional[str] = ProfileOption,
+    no_cache: bool = NoCacheOption,
+    debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an error."),
+) -> None:
+    """The whole after-event flow: scan, judge, select, write the HTML report and JSON, print a short summary."""
+    language = _language(lang)
+    try:
+        photos = flow.dropped_path(target)
+        config = config_with_profile(effective_config(photos, config_file, lang.value if lang else None)[0], profile)
+        language = config.output.language
+        outcome = flow.run(
+            photos, config, out, progress=_progress(language), cache=None if no_cache else default_cache_dir()
+        )
+    except Exception as exc:  # every error becomes one sentence; the traceback only on request
+        if debug:
+            traceback.print_exc()
+        _fail(*_flow_error(exc, language))
+    typer.echo(_flow_summary(outcome, language), nl=False)
+    if open_report:
+        typer.echo(message("flow.opening", language), err=True)
+        webbrowser.open(outcome.report.resolve().as_uri())
+
+
+def _flow_error(exc: Exception, language: str) -> tuple[str, int]:
+    if isinstance(exc, flow.FlowError):
+        values = dict(exc.values, commands=_commands_list()) if exc.code == "error.does_not_exist" else exc.values
+        return message(exc.code, language, **values), FLOW_EXIT[exc.code]
+    if isinstance(exc, ModelFileError):
+        return message("error.model_file", language, detail=exc), EXIT_SETUP
+    if isinstance(exc, ConfigError):
+        return message("error.config", language, detail=exc), EXIT_SETUP
+    return message("error.unexpected", language, detail=f"{type(exc).__name__}: {exc}"), EXIT_SETUP
+
+
+def _flow_summary(outcome: flow.FlowOutcome, language: str) -> str:
+    lines = [
+        message(
+            "flow.summary", language, photos=len(outcome.result.photos), recommended=len(outcome.selection.picks),
+            flagged=outcome.flagged, unreadable=outcome.unreadable,
+        )
+    ]
+    if outcome.not_checked:
+        kinds = ", ".join(term("flag_kind", kind, language) for kind in outcome.not_checked)
+        lines.append(message("flow.not_checked", language, kinds=kinds))
+    lines.append(message("flow.report", language, path=outcome.report))
+    lines.append(message("flow.json", language, path=outcome.json))
+    return "\n".join(lines) + "\n"
+
+
+@app.command("config")
+def show_config(
+    target: Optional[Path] = typer.Argument(
+        None, help="A photo folder: show its settings. With --init: the file to write (default: user config folder)."
+    ),
+    init: bool = typer.Option(False, "--init", help="Write a commented settings file with every default."),
+    lang: Optional[Language] = LangOption,
+    config_file: Optional[Path] = ConfigOption,
+) -> None:
+    """Print the effective settings and where each came from, or write a starter settings file (--init)."""
+    if init:
+        language = _language(lang)
+        path = target or user_config_file()
+        if path.is_dir():
+            path = path / "photocheck.toml"
+        if path.exists():
+            _fail(message("error.config_exists", language, path=path), 2)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, starter_file(language))
+        except OSError as exc:
+            _fail(message("error.output_not_writable", language, path=path.parent, reason=exc.strerror or exc), 2)
+        typer.echo(message("config.written", language, path=path))
+        return
+    folder = flow.dropped_path(str(target)) if target is not None else None
+    try:
+        config, files = effective_config(folder, config_file, lang.value if lang else None)
+    except ConfigError as exc:
+        _fail(message("error.config", _language(lang), detail=exc), EXIT_SETUP)
+    typer.echo(describe(config, files, candidate_files(folder), folder), nl=False)
+
+
+def command_line(arguments: list[str]) -> list[str]:
+    """The arguments with the flow command put in front when the first word is not a command (a dropped folder)."""
+    commands = set(_command_names())
+    for argument in arguments:
+        if argument.startswith("-"):
+            continue
+        return arguments if argument in commands else [FLOW_COMMAND, *arguments]
+    return arguments
+
+
+def main(arguments: list[str] | None = None) -> None:
+    # A file name that is not valid UTF-8 must print (as \udcXX escapes), not crash the run after the analysis.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    app(args=command_line(list(sys.argv[1:] if arguments is None else arguments)), prog_name="photocheck")

@@ -1,8 +1,18 @@
-"""Human-facing sentences come from one catalogue per language (photocheck/data/messages_LANG.toml)."""
+"""Human-facing sentences come from one catalogue per language (photocheck/data/messages_LANG.toml).
+
+Templates are ``str.format`` strings. A field with the format spec ``@table`` is translated through the same
+catalogue: ``{kind:@flag_kind}`` with ``kind="litter"`` shows ``flag_kind.litter`` ("zwerfvuil" in Dutch), so the
+values a Reason keeps in the JSON stay stable English codes while the sentence is fully in the reader's language.
+A value with no entry (a kind the user taught) is shown as is, underscores as spaces.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import string
 import sys
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 
@@ -12,6 +22,9 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_LANGUAGE = "en"
+LANGUAGES = ("en", "nl")
+# POSIX precedence of the variables that choose the language of messages.
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 
 
 @lru_cache(maxsize=None)
@@ -30,6 +43,38 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
     return flat
 
 
+class _CatalogueFormatter(string.Formatter):
+    def __init__(self, language: str):
+        self.language = language
+
+    def format_field(self, value, format_spec: str) -> str:
+        if format_spec.startswith("@"):
+            return term(format_spec[1:], value, self.language)
+        return super().format_field(value, format_spec)
+
+
+def term(table: str, value, language: str = DEFAULT_LANGUAGE) -> str:
+    """The catalogue's word for a code value (`term("flag_kind", "litter", "nl")`), else the value itself."""
+    return catalogue(language).get(f"{table}.{value}", str(value).replace("_", " "))
+
+
 def message(code: str, language: str = DEFAULT_LANGUAGE, **values) -> str:
     """The sentence for `code` filled with `values`; an unknown code is a programming error."""
-    return catalogue(language)[code].format(**values)
+    return _CatalogueFormatter(language).format(catalogue(language)[code], **values)
+
+
+def localized(reason, language: str):
+    """The same Reason with its `detail` in `language` (code and values stay as they are)."""
+    return dataclasses.replace(reason, detail=message(reason.code, language, **reason.values))
+
+
+def locale_language(environ: Mapping[str, str] = os.environ) -> tuple[str, str | None]:
+    """The language the environment asks for, and the variable that decided it (None: nothing set).
+
+    Dutch for any Dutch locale (nl_BE, nl_NL, nl), English otherwise.
+    """
+    for variable in LOCALE_VARIABLES:
+        value = environ.get(variable, "")
+        if value:
+            return ("nl" if value.lower().startswith("nl") else "en"), f"{variable}={value}"
+    return DEFAULT_LANGUAGE, None

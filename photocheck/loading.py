@@ -7,8 +7,10 @@ to original pixels by the caller with :attr:`LoadedPhoto.scale`.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
+import stat
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -79,13 +81,20 @@ def discover(target: Path) -> Discovery:
 
 def load_photo(path: Path, max_side: int, max_megapixels: float) -> LoadedPhoto:
     try:
+        _require_regular_file(path)
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # Pillow's notes on malformed EXIF: the photo is still fine
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
-                return _decode(image, max_side, max_megapixels)
+                photo = _decode(image, max_side, max_megapixels)
+                if image.format == "PNG":
+                    _verify_checksums(path)
+                return photo
     except PhotoLoadError:
         raise
     except FileNotFoundError:
+        if os.path.islink(path):
+            raise PhotoLoadError("broken symbolic link: its target does not exist") from None
         raise PhotoLoadError("file not found (deleted or moved during the scan?)") from None
     except PermissionError:
         raise PhotoLoadError("permission denied: the file cannot be read") from None
@@ -98,8 +107,29 @@ def load_photo(path: Path, max_side: int, max_megapixels: float) -> LoadedPhoto:
         raise PhotoLoadError("not an image, or an image format that cannot be read") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PhotoLoadError(f"image too large to decode safely ({exc})") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise PhotoLoadError("symbolic link loop: the link never reaches a file") from None
+        if exc.errno is not None:  # the operating system refused (I/O error...); decoders raise OSError without errno
+            raise PhotoLoadError(f"the file cannot be read: {exc.strerror}") from None
         raise PhotoLoadError(f"corrupt or truncated image: {exc}") from None
+    except (SyntaxError, ValueError, EOFError) as exc:
+        raise PhotoLoadError(f"corrupt or truncated image: {exc}") from None
+
+
+def _require_regular_file(path: Path) -> None:
+    """Refuse pipes, devices and sockets before opening: reading a named pipe would block the scan forever."""
+    mode = os.stat(path).st_mode  # follows symlinks; raises for missing files and link loops
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
+    if not stat.S_ISREG(mode):
+        raise PhotoLoadError("not a regular file (a pipe, device or socket)")
+
+
+def _verify_checksums(path: Path) -> None:
+    """PNG chunks carry CRCs that decoding does not check: a damaged PNG would otherwise pass as garbled pixels."""
+    with Image.open(path) as image:
+        image.verify()
 
 
 def _size_or_none(path: Path) -> int | None:

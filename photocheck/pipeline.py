@@ -12,12 +12,15 @@ from photocheck import image_stats
 from photocheck.config import Config
 from photocheck.loading import PhotoLoadError, load_photo
 from photocheck.models.base import ModelStore
-from photocheck.models.blazeface import BlazeFace
 from photocheck.models.efficientnet import EfficientNetLite0
-from photocheck.models.expression import FerExpression
+from photocheck.models.face_detectors import confirmed_faces, face_detector
 from photocheck.models.facemesh import FaceMesh
 from photocheck.models.nanodet import NanoDet
+from photocheck.models.smile import SmileEstimator
+from photocheck.models.text_reader import TextReader
+from photocheck.regions import analyse_regions
 from photocheck.results import Box, Detection, Face, PhotoAnalysis, SceneLabel, failed
+from photocheck.torso import sample_torsos
 
 
 class Analyzer:
@@ -27,14 +30,16 @@ class Analyzer:
         self.config = config
         self.store = store or ModelStore()
         faces = config.faces
-        self.face_detector = BlazeFace(
-            self.store, faces.min_score, faces.iou_threshold, faces.tile_size, faces.tile_overlap
-        )
+        self.face_detector = face_detector(self.store, faces)
         self.face_mesh = FaceMesh(self.store)
-        self.expression = FerExpression(self.store, faces.expression_margin)
+        self.smile = SmileEstimator(self.store, faces.expression_margin, config.smile.weights)
         objects = config.objects
-        self.object_detector = NanoDet(self.store, objects.min_score, objects.iou_threshold, objects.ignored_labels)
+        self.object_detector = NanoDet(
+            self.store, objects.min_score, objects.iou_threshold, objects.ignored_labels,
+            {"person": objects.person_min_score},
+        )
         self.scene_model = EfficientNetLite0(self.store)
+        self.text_reader = TextReader(self.store.threads, config.text.detect_side, config.text.min_score)
 
     def model_versions(self) -> dict[str, str]:
         return {name: entry["sha256"] for name, entry in sorted(self.store.manifest.items())}
@@ -49,6 +54,8 @@ class Analyzer:
         objects = self.object_detector.detect(rgb)
         probabilities, embeddings = self.scene_model.classify([rgb])
         subject = [face.box for face in faces] or [d.box for d in objects if d.label == "person"]
+        texts = self.text_reader.read(rgb)
+        object_classes, region_embeddings = analyse_regions(rgb, faces, objects, self.scene_model, self.config.regions)
 
         scale = photo.scale
         return PhotoAnalysis(
@@ -64,19 +71,21 @@ class Analyzer:
             embedding=embeddings[0].astype(np.float32),
             quality=image_stats.quality(rgb, subject),
             frame_quality=image_stats.quality(rgb),
+            texts=[replace(line, box=line.box.scaled(scale)) for line in texts],
+            object_classes=[replace(region, box=region.box.scaled(scale)) for region in object_classes],
+            region_embeddings=[replace(region, box=region.box.scaled(scale)) for region in region_embeddings],
+            torsos=[
+                replace(sample, box=sample.box.scaled(scale))
+                for sample in sample_torsos(rgb, faces, [d for d in objects if d.label == "person"], self.config.torso)
+            ],
         )
 
     def _faces(self, rgb: np.ndarray) -> list[Face]:
         """Detector candidates confirmed by FaceMesh, with smile, eye openness and sharpness (working pixels)."""
         candidates = self.face_detector.detect(rgb)
-        meshes = self.face_mesh.measure(rgb, [box for box, _ in candidates])
-        settings = self.config.faces
-        confirmed = [
-            (box, score, mesh) for (box, score), mesh in zip(candidates, meshes)
-            if mesh.face_probability >= settings.min_face_probability
-        ]
-        smiles = self.expression.happiness(rgb, [box for box, _, _ in confirmed])
+        confirmed = confirmed_faces(candidates, self.face_mesh, rgb, self.config.faces.min_face_probability)
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        smiles = self.smile.smiles(grey, [box for box, _, _ in confirmed], [mesh for _, _, mesh in confirmed])
         return [
             Face(
                 box=box,

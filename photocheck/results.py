@@ -117,6 +117,52 @@ class Quality:
 
 
 @dataclass
+class TextLine:
+    """A line of text read by OCR: recognised text, its box and the recogniser's confidence."""
+
+    text: str
+    box: Box
+    score: float
+
+
+@dataclass
+class RegionLabels:
+    """ImageNet labels of one region: a crop around a detected object ("object:bottle") or a ground tile."""
+
+    region: str
+    box: Box
+    labels: list[SceneLabel]
+
+
+@dataclass
+class RegionEmbedding:
+    """Scene-model embedding of a region around a face or a person (input of taught classifiers)."""
+
+    region: str  # face | person
+    box: Box
+    vector: np.ndarray  # L2-normalised
+
+
+@dataclass
+class ColourCluster:
+    """One colour of a sampled region: CIELAB centre (L 0..100, a, b; white-balanced) and its share of the pixels."""
+
+    lab: tuple[float, float, float]
+    share: float
+
+
+@dataclass
+class TorsoSample:
+    """What one person wears: colour clusters of the torso and, under a face, of the neck (neckerchief)."""
+
+    box: Box  # torso region, original-image pixels
+    source: str  # face | person: sampled under faces[index] or in the upper body of persons[index]
+    index: int
+    colours: list[ColourCluster]  # largest share first
+    neck: list[ColourCluster] = field(default_factory=list)  # just under the chin; empty for person boxes
+
+
+@dataclass
 class PhotoAnalysis:
     """Everything stage 1 found in one photo (original-image pixels after EXIF orientation)."""
 
@@ -133,6 +179,10 @@ class PhotoAnalysis:
     embedding: np.ndarray | None = None  # L2-normalised scene embedding
     quality: Quality | None = None
     frame_quality: Quality | None = None
+    texts: list[TextLine] = field(default_factory=list)  # red flags: OCR
+    object_classes: list[RegionLabels] = field(default_factory=list)  # red flags: drink crops, ground tiles
+    region_embeddings: list[RegionEmbedding] = field(default_factory=list)  # taught red flags
+    torsos: list[TorsoSample] = field(default_factory=list)  # uniform: clothing colours per person
 
     @property
     def persons(self) -> list[Detection]:

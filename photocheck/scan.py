@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from photocheck import __version__
+from photocheck.cache import AnalysisCache, FileKey, open_cache
 from photocheck.config import Config
 from photocheck.judges.policy import judge
 from photocheck.loading import discover
+from photocheck.models.base import ModelStore
 from photocheck.pipeline import Analyzer
 from photocheck.results import Judgement, PhotoAnalysis, failed
+from photocheck.workers import Job, analyse_all, default_workers
 
 Progress = Callable[[int, int, str], None]  # done, total, path
 
@@ -43,18 +48,79 @@ def display_path(path: Path, root: Path) -> str:
     return path.name if path == root else str(path)
 
 
-def scan(target: Path, config: Config, analyzer: Analyzer | None = None, progress: Progress | None = None) -> ScanResult:
-    analyzer = analyzer or Analyzer(config)
+def source_path(display: str, root: Path) -> Path:
+    """The file behind a display path (the inverse of :func:`display_path`)."""
+    return root if root.is_file() else root / display
+
+
+def scan(
+    target: Path,
+    config: Config,
+    analyzer: Analyzer | None = None,
+    progress: Progress | None = None,
+    *,
+    workers: int = 1,
+    cache: Path | None = None,
+) -> ScanResult:
+    """Analyse and judge every photo under `target`.
+
+    `workers` > 1 analyses in that many processes (`analyzer` then serves nothing; 0 picks one per core, see
+    `[workers]`). `cache` is the folder of the analysis cache (None: no cache): photos already analysed by the same
+    pipeline version are only re-judged, and each new analysis is stored as soon as it exists, so an interrupted
+    scan resumes where it stopped. The models are loaded only when some photo needs analysing.
+    """
     found = discover(target)
-    analyses = [failed(display_path(folder, target), reason) for folder, reason in found.unreadable]
-    total = len(found.files)
-    for done, path in enumerate(found.files, start=1):
-        shown = display_path(path, target)
-        analyses.append(analyzer.analyse(path, shown))
+    workers = workers or default_workers(config)
+    model_hashes = analyzer.model_versions() if analyzer else _model_hashes(ModelStore())
+    jobs = [Job(index, path, display_path(path, target)) for index, path in enumerate(found.files)]
+    analyses: list[PhotoAnalysis | None] = [None] * len(jobs)
+    total, done = len(jobs), 0
+
+    def finished(job: Job, analysis: PhotoAnalysis) -> None:
+        nonlocal done
+        analyses[job.index] = analysis
+        done += 1
         if progress is not None:
-            progress(done, total, shown)
+            progress(done, total, job.display_path)
+
+    store, cache_note = _open_cache(cache, config, model_hashes)
+    keys = {job.index: FileKey.of(job.path) for job in jobs} if store else {}
+    todo = []
+    for job in jobs:
+        cached = store.get(keys[job.index], job.display_path) if store and keys[job.index] else None
+        if cached is not None:
+            finished(job, cached)
+        else:
+            todo.append(job)
+    try:
+        with closing(analyse_all(todo, config, workers, analyzer)) as results:
+            for index, analysis in results:
+                if store and keys[index]:
+                    store.put(keys[index], analysis)
+                finished(jobs[index], analysis)
+    finally:
+        if store:
+            store.close()
+    if store:
+        cache_note = {"reused": total - len(todo), "analysed": len(todo)}
+
+    unreadable = [failed(display_path(folder, target), reason) for folder, reason in found.unreadable]
     return ScanResult(
         root=str(target),
-        photos=[PhotoResult(analysis, judge(analysis, config)) for analysis in analyses],
-        tool={"name": "photocheck", "version": __version__, "models": analyzer.model_versions()},
+        photos=[PhotoResult(analysis, judge(analysis, config)) for analysis in unreadable + analyses],
+        tool={"name": "photocheck", "version": __version__, "models": model_hashes, "cache": cache_note},
     )
+
+
+def _model_hashes(store: ModelStore) -> dict[str, str]:
+    return {name: entry["sha256"] for name, entry in sorted(store.manifest.items())}
+
+
+def _open_cache(directory: Path | None, config: Config, model_hashes: dict[str, str]) -> tuple[AnalysisCache | None, object]:
+    """The cache, or None and why not: a cache that cannot be opened slows the scan down but never stops it."""
+    if directory is None:
+        return None, "off"
+    try:
+        return open_cache(config, model_hashes, directory), None
+    except (OSError, sqlite3.Error) as exc:
+        return None, f"unavailable: {exc}"

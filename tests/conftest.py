@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from photocheck.cache import CACHE_DIR_ENV
 from photocheck.config import default_config
 from photocheck.pipeline import Analyzer
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_images"
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_dir(tmp_path_factory) -> Path:
+    """CLI runs cache their analyses here, never in the user's ~/.cache."""
+    folder = tmp_path_factory.mktemp("photocheck-cache")
+    os.environ[CACHE_DIR_ENV] = str(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

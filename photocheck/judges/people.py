@@ -10,7 +10,10 @@ def count_people(faces: list[Face], persons: list[Detection], settings: Section)
     """Every face is a person; a person box counts too when no face lies in it (a back, a hidden face).
 
     Person boxes that swallow several people in a crowd therefore do not lower the count below the faces seen.
+    Faces printed on someone's clothing (badges, T-shirt prints) are not people.
     """
+    printed = printed_faces(faces, settings)
+    faces = [face for index, face in enumerate(faces) if index not in printed]
     unmatched = [
         person for person in persons
         if not any(_face_in_person(face.box, person.box, settings.face_in_person_overlap) for face in faces)
@@ -22,6 +25,24 @@ def count_people(faces: list[Face], persons: list[Detection], settings: Section)
         persons=len(persons),
         category=group_category(count, settings),
     )
+
+
+def printed_faces(faces: list[Face], settings: Section) -> set[int]:
+    """Indices of faces on the chest of a much bigger face: KSA shirts carry a badge with a drawn face, and
+    BlazeFace + FaceMesh accept it. A real person under someone's chin is hidden by that body, and a child in
+    front of an adult still has a face far bigger than printed_face_max_ratio of the adult's."""
+    printed = set()
+    for index, face in enumerate(faces):
+        for other in faces:
+            big = other.box
+            if face.box.height > settings.printed_face_max_ratio * big.height:
+                continue
+            cx, cy = face.box.center
+            below_chin = big.y2 <= cy <= big.y2 + settings.printed_face_chest_heights * big.height
+            if below_chin and big.x1 - big.width <= cx <= big.x2 + big.width:
+                printed.add(index)
+                break
+    return printed
 
 
 def _face_in_person(face: Box, person: Box, min_overlap: float) -> bool:

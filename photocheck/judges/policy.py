@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from photocheck.config import Config
+from photocheck.judges.faces import judge_faces, smile_summary, too_wide
+from photocheck.judges.flags import judge_flags
 from photocheck.judges.people import count_people
+from photocheck.judges.quality import judge_quality
+from photocheck.judges.uniform import judge_uniform
 from photocheck.judges.verdict import apply_verdict
 from photocheck.results import Judgement, PhotoAnalysis
+from photocheck.uniforms import load_profile
 
 
 def judge(analysis: PhotoAnalysis, config: Config) -> Judgement | None:
@@ -13,4 +18,10 @@ def judge(analysis: PhotoAnalysis, config: Config) -> Judgement | None:
     if not analysis.ok:
         return None
     judgement = Judgement(people=count_people(analysis.faces, analysis.persons, config.people))
-    return apply_verdict(judgement, analysis, config.verdict)
+    judgement.face_judgements = judge_faces(analysis, config)
+    judgement.smiling = smile_summary(judgement.face_judgements)
+    judgement.too_wide = too_wide(judgement.people, judgement.face_judgements, config.recognisable)
+    judgement.quality = judge_quality(analysis, config.quality)
+    judgement.flags, judgement.not_checked = judge_flags(analysis, config.flags)
+    judgement.uniform = judge_uniform(analysis.torsos, load_profile(config.uniform.profile), config.uniform)
+    return apply_verdict(judgement, analysis, config.verdict, config.output.language)

@@ -7,7 +7,7 @@ a strong flag means "skip", a weak one caps the verdict at "maybe".
 from __future__ import annotations
 
 from photocheck.config import Section
-from photocheck.i18n import message
+from photocheck.i18n import DEFAULT_LANGUAGE, localized, message
 from photocheck.results import Flag, Judgement, PhotoAnalysis, Reason
 
 
@@ -95,8 +95,10 @@ def flag_reason(flag: Flag, points: Section) -> Reason:
     )
 
 
-def apply_verdict(judgement: Judgement, analysis: PhotoAnalysis, settings: Section) -> Judgement:
-    """Fill `reasons`, `score` (0-100) and `verdict` of a judgement whose other fields are set."""
+def apply_verdict(
+    judgement: Judgement, analysis: PhotoAnalysis, settings: Section, language: str = DEFAULT_LANGUAGE
+) -> Judgement:
+    """Fill `reasons` (sentences in `language`), `score` (0-100) and `verdict` of a judgement whose other fields are set."""
     points = settings.points
     reasons = [group_reason(judgement, points)]
     for reason in (
@@ -121,7 +123,7 @@ def apply_verdict(judgement: Judgement, analysis: PhotoAnalysis, settings: Secti
         verdict = "skip"
     elif judgement.flags and verdict == "post":
         verdict = "maybe"
-    judgement.reasons = reasons
+    judgement.reasons = [localized(reason, language) for reason in reasons]
     judgement.score = round(score, 1)
     judgement.verdict = verdict
     return judgement

@@ -8,10 +8,12 @@ import os
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import onnxruntime as ort
 
 REBUILD_COMMAND = "bash models/build.sh"
 MODELS_ENV = "PHOTOCHECK_MODELS"
+MAX_BATCH = 16  # inputs per session run; the arena of each session grows to its largest run
 
 
 class ModelFileError(RuntimeError):
@@ -78,6 +80,9 @@ class ModelStore:
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        # Input shapes vary from photo to photo (faces per batch, crops): the arena would keep the largest of each
+        # and a worker would grow to ~800 MB; without it the peak stays ~440 MB for about 2 % more time.
+        options.enable_cpu_mem_arena = False
         options.log_severity_level = 3
         try:
             return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
@@ -95,4 +100,9 @@ class OnnxModel:
         self.input_name = self.session.get_inputs()[0].name
 
     def run(self, tensor, outputs: list[str] | None = None) -> list:
-        return self.session.run(outputs, {self.input_name: tensor})
+        """Outputs for a batch, run in chunks of MAX_BATCH: memory stays bounded on a photo of 60 faces."""
+        if len(tensor) <= MAX_BATCH:
+            return self.session.run(outputs, {self.input_name: tensor})
+        chunks = [self.session.run(outputs, {self.input_name: tensor[start : start + MAX_BATCH]})
+                  for start in range(0, len(tensor), MAX_BATCH)]
+        return [np.concatenate(parts) for parts in zip(*chunks)]

@@ -26,10 +26,16 @@ def coco_labels() -> list[str]:
 class NanoDet(OnnxModel):
     name = "nanodet"
 
-    def __init__(self, store, min_score: float, iou_threshold: float, ignored_labels: list[str]):
+    def __init__(
+        self, store, min_score: float, iou_threshold: float, ignored_labels: list[str],
+        label_min_scores: dict[str, float] | None = None,
+    ):
+        """`label_min_scores` replaces `min_score` for the classes it names."""
         super().__init__(store)
         self.labels = coco_labels()
-        self.min_score = min_score
+        self.min_scores = np.full(CLASSES, min_score, dtype=np.float32)
+        for label, score in (label_min_scores or {}).items():
+            self.min_scores[self.labels.index(label)] = score
         self.iou_threshold = iou_threshold
         self.ignored = {self.labels.index(label) for label in ignored_labels}
         # Outputs come as (scores [1,G*G,80], boxes [1,G*G,44]) per stride; pair them by grid size.
@@ -54,7 +60,7 @@ class NanoDet(OnnxModel):
         all_boxes, all_scores, all_classes = [], [], []
         for grid, scores_name, boxes_name in self.levels:
             scores = outputs[scores_name][0]
-            cell, cls = np.nonzero(scores >= self.min_score)
+            cell, cls = np.nonzero(scores >= self.min_scores)
             if cell.size == 0:
                 continue
             distances = softmax(outputs[boxes_name][0][cell].reshape(-1, 4, BINS)) @ np.arange(BINS, dtype=np.float32)

@@ -23,8 +23,12 @@ def crop_resized(image: np.ndarray, box: Box, size: int) -> np.ndarray:
     return cv2.resize(inside, (size, size), interpolation=interpolation)
 
 
-def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> list[int]:
-    """Indices kept by greedy non-maximum suppression; boxes as [N, 4] x1, y1, x2, y2."""
+def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float, over_smaller: bool = False) -> list[int]:
+    """Indices kept by greedy non-maximum suppression; boxes as [N, 4] x1, y1, x2, y2.
+
+    `over_smaller` measures overlap as intersection over the smaller box, so a box nested inside a better one
+    is dropped too (MTCNN's last stage).
+    """
     order = np.argsort(-scores)
     areas = np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(boxes[:, 3] - boxes[:, 1], 0, None)
     keep: list[int] = []
@@ -37,8 +41,11 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> list[int
         xx2 = np.minimum(boxes[best, 2], boxes[rest, 2])
         yy2 = np.minimum(boxes[best, 3], boxes[rest, 3])
         inter = np.clip(xx2 - xx1, 0, None) * np.clip(yy2 - yy1, 0, None)
-        iou = inter / np.maximum(areas[best] + areas[rest] - inter, 1e-9)
-        order = rest[iou <= iou_threshold]
+        if over_smaller:
+            overlap = inter / np.maximum(np.minimum(areas[best], areas[rest]), 1e-9)
+        else:
+            overlap = inter / np.maximum(areas[best] + areas[rest] - inter, 1e-9)
+        order = rest[overlap <= iou_threshold]
     return keep
 
 

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
+import re
 from typing import Any
 
 import numpy as np
 
 from photocheck.results import Box, Judgement
 from photocheck.scan import PhotoResult, ScanResult
+from photocheck.selection import Selection
 
 SCHEMA = "photocheck/1"
-ANALYSIS_FIELDS_NOT_EXPORTED = {"embedding"}  # 1280 floats per photo: internal, used by selection
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# embedding: 1280 floats per photo, written compactly as EMBEDDING_KEY instead; region_embeddings (inputs of taught
+# red flags, several per photo) stay in the analysis cache.
+ANALYSIS_FIELDS_NOT_EXPORTED = {"embedding", "region_embeddings"}
+# The scene embedding as base64 of little-endian float16 (3.4 kB a photo), so `select --from` can group near-duplicates.
+EMBEDDING_KEY = "embedding_f16"
 # Judgement fields that extend an analysis record instead of standing beside it.
 JUDGEMENT_MERGED_INTO = {"face_judgements": "faces", "quality": "quality"}
 
@@ -43,6 +51,7 @@ def photo_record(photo: PhotoResult) -> dict[str, Any]:
         for f in dataclasses.fields(analysis)
         if f.name not in ANALYSIS_FIELDS_NOT_EXPORTED
     }
+    record[EMBEDDING_KEY] = encode_embedding(analysis.embedding)
     if photo.judgement is None:
         record.update({f.name: None for f in dataclasses.fields(Judgement) if f.name not in JUDGEMENT_MERGED_INTO})
         return record
@@ -56,14 +65,34 @@ def photo_record(photo: PhotoResult) -> dict[str, Any]:
     return record
 
 
-def document(result: ScanResult) -> dict[str, Any]:
-    return {
+def encode_embedding(embedding: np.ndarray | None) -> str | None:
+    if embedding is None:
+        return None
+    return base64.b64encode(np.asarray(embedding, dtype="<f2").tobytes()).decode("ascii")
+
+
+def decode_embedding(text: str | None) -> np.ndarray | None:
+    if not text:
+        return None
+    return np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float32)
+
+
+def document(result: ScanResult, selection: Selection | None = None) -> dict[str, Any]:
+    """The scan; with a `select` run also its `groups` and `selection` (picks and rejections)."""
+    data = {
         "schema": SCHEMA,
         "tool": result.tool,
         "root": result.root,
         "photos": [photo_record(photo) for photo in result.photos],
     }
+    if selection is not None:
+        data["groups"] = plain(selection.groups)
+        data["selection"] = {"picks": plain(selection.picks), "rejected": plain(selection.rejected)}
+    return data
 
 
-def dumps(result: ScanResult) -> str:
-    return json.dumps(document(result), ensure_ascii=False, indent=2) + "\n"
+def dumps(result: ScanResult, selection: Selection | None = None) -> str:
+    text = json.dumps(document(result, selection), ensure_ascii=False, indent=2) + "\n"
+    # File names that are not valid UTF-8 reach Python as lone surrogates, which no UTF-8 file can hold; JSON's
+    # \u escape keeps them exact, so json.loads gives back the very name that opens the file.
+    return LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

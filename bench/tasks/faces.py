@@ -1,0 +1,138 @@
+"""Face counting of the face detectors, after FaceMesh confirmation, against labelled counts.
+
+`python bench/run.py faces DATASET_DIR [--detector blazeface|mtcnn] [--set section.key=VALUE ...]
+                                       [--upscale-width N] [--min-width 10|20|40]`
+
+- `../shared/eval/youth_dev`: the photos whose `faces_visible` is an exact count give the main figures; those with
+  an approximate one ("~N" as N, ">N" as N+1) are reported apart (`approx_*`); "unknown" is left out.
+- `../shared/eval/wider_face_val_subset`: `n_faces_w_ge_20px_orig`, faces at least 20 px wide in the original
+  WIDER FACE photo (`--min-width 10|40` for the other columns). Its source stretched the images to 416x416, so
+  only counts are compared. A 20-px face of the 1024-px-wide original is ~8 px wide there; `--upscale-width 1024`
+  enlarges each decoded image (bicubic, same aspect) to the original width first, so tiles and pyramid scales
+  work as on a real photo (the lost detail does not come back).
+
+Each photo is decoded as `photocheck scan` does (`loading.working_size`), the detector named by `--detector`
+(default: `faces.detector`) runs and FaceMesh confirms its candidates, as in the pipeline. `--set` overrides a
+setting for the run (a TOML assignment, e.g. `--set faces.tile_size=320`), for tuning.
+Time per photo: detector + FaceMesh, one onnxruntime thread, decoding excluded.
+Prints: photos, labelled faces, detector candidates, found (confirmed) faces, found/labelled, signed mean error
+(found - labelled), median seconds per photo, then the approximate-count figures (youth_dev) and the mean absolute
+error of the exact counts (headline).
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+from evaldata import parse_count
+
+from photocheck.config import default_config
+from photocheck.loading import load_photo
+from photocheck.models.base import ModelStore
+from photocheck.models.face_detectors import confirmed_faces, face_detector
+from photocheck.models.facemesh import FaceMesh
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+WIDER_COUNT_COLUMN = "n_faces_w_ge_{}px_orig"
+
+
+@dataclass
+class Labelled:
+    path: Path
+    faces: int
+    exact: bool
+
+
+@dataclass
+class Counted:
+    labelled: Labelled
+    candidates: int
+    found: int
+    seconds: float
+
+
+def labelled_photos(dataset: Path, min_width: int = 20) -> list[Labelled]:
+    """The photos of either dataset with a face count (unknown counts left out)."""
+    root = dataset.parent if dataset.name == "images" else dataset
+    with (root / "labels.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    column = WIDER_COUNT_COLUMN.format(min_width)
+    if column in rows[0]:
+        return [Labelled(root / row["file"], int(row[column]), exact=True) for row in rows]
+    counts = [(root / row["file"], parse_count(row["faces_visible"])) for row in rows]
+    return [Labelled(path, count.value, count.exact) for path, count in counts if count.value is not None]
+
+
+def overrides(options: list[str]) -> dict:
+    """`--set a.b=v` options as a nested dict of TOML values."""
+    values: dict = {}
+    for index, option in enumerate(options):
+        if option == "--set":
+            values = _merged(values, tomllib.loads(options[index + 1]))
+    return values
+
+
+def _merged(base: dict, extra: dict) -> dict:
+    merged = dict(base)
+    for key, value in extra.items():
+        merged[key] = _merged(merged.get(key, {}), value) if isinstance(value, dict) else value
+    return merged
+
+
+def _option(options: list[str], name: str, default: str | None) -> str | None:
+    return options[options.index(name) + 1] if name in options else default
+
+
+def run(dataset: Path, options: list[str]) -> dict:
+    config = default_config().with_overrides(overrides(options), "--set")
+    detector_name = _option(options, "--detector", config.faces.detector)
+    upscale_width = int(_option(options, "--upscale-width", "0"))
+    store = ModelStore()
+    detector = face_detector(store, config.faces, detector_name)
+    face_mesh = FaceMesh(store)
+    counted = []
+    for labelled in labelled_photos(dataset, int(_option(options, "--min-width", "20"))):
+        rgb = load_photo(labelled.path, config.loading.working_size, config.loading.max_megapixels).rgb
+        if rgb.shape[1] < upscale_width:
+            height = round(rgb.shape[0] * upscale_width / rgb.shape[1])
+            rgb = cv2.resize(rgb, (upscale_width, height), interpolation=cv2.INTER_CUBIC)
+        started = time.perf_counter()
+        candidates = detector.detect(rgb)
+        found = confirmed_faces(candidates, face_mesh, rgb, config.faces.min_face_probability)
+        counted.append(Counted(labelled, len(candidates), len(found), time.perf_counter() - started))
+    exact = [c for c in counted if c.labelled.exact]
+    approximate = [c for c in counted if not c.labelled.exact]
+    metrics = {
+        "detector": detector_name,
+        "photos": len(exact),
+        "labelled_faces": sum(c.labelled.faces for c in exact),
+        "detector_candidates": sum(c.candidates for c in exact),
+        "found_faces": sum(c.found for c in exact),
+        "found_per_labelled": _found_per_labelled(exact),
+        "signed_mean_error": statistics.fmean(c.found - c.labelled.faces for c in exact),
+        "seconds_per_photo_median": statistics.median(c.seconds for c in counted),
+    }
+    if approximate:
+        metrics["approx_photos"] = len(approximate)
+        metrics["approx_found_per_labelled"] = _found_per_labelled(approximate)
+        metrics["approx_count_mae"] = _mae(approximate)
+    metrics["count_mae"] = _mae(exact)
+    return metrics
+
+
+def _found_per_labelled(counted: list[Counted]) -> float:
+    return sum(c.found for c in counted) / sum(c.labelled.faces for c in counted)
+
+
+def _mae(counted: list[Counted]) -> float:
+    return statistics.fmean(abs(c.found - c.labelled.faces) for c in counted)

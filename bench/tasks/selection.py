@@ -1,0 +1,68 @@
+"""What `select` recommends on youth_dev, measured against the hand-written labels.
+
+`python bench/run.py selection ../shared/eval/youth_dev [--top N] [--from scan.json]`
+
+Scans the photos (or re-judges a scan written by `photocheck scan --json`), runs the selection with `--top N`
+(default 12) and compares the picks with the whole set:
+- picks labelled "yes" for alcohol, tobacco or advertising (the policy's "never": must be 0), and those labelled
+  "unsure";
+- the share of picks that are labelled groups (4 or more people visible) against the share in the whole set;
+- the labelled smiling faces per pick against the mean over the set (approximate counts "~N" and ">N" count as N
+  and N+1; "unknown" is left out).
+Nothing is fitted here: the selection runs with the default settings.
+"""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+from evaldata import parse_count, youth_dev_rows
+
+from photocheck.config import default_config
+from photocheck.scan import scan
+from photocheck.scan_file import load_scan
+from photocheck.selection import select
+
+RED_FLAG_LABELS = ("alcohol", "tobacco", "advertising_or_logo")
+GROUP_MIN = 4
+
+
+def _option(options: list[str], name: str) -> str | None:
+    return options[options.index(name) + 1] if name in options else None
+
+
+def _mean(values: list[float]) -> float:
+    return statistics.fmean(values) if values else float("nan")
+
+
+def run(dataset: Path, options: list[str]) -> dict:
+    config = default_config()
+    images = dataset if dataset.name == "images" else dataset / "images"
+    scan_file = _option(options, "--from")
+    result = load_scan(Path(scan_file), config) if scan_file else scan(images, config, workers=0)
+    top = int(_option(options, "--top") or 12)
+    selection = select(result, config, top=top)
+
+    labels = {Path(row["file"]).name: row for row in youth_dev_rows(dataset)}
+    picked = [labels[Path(pick.path).name] for pick in selection.picks]
+    every = list(labels.values())
+
+    def is_group(row: dict) -> bool:
+        people = parse_count(row["people_visible"]).value
+        return people is not None and people >= GROUP_MIN
+
+    def smiles(rows: list[dict]) -> float:
+        return _mean([c.value for c in (parse_count(r["smiling_faces"]) for r in rows) if c.value is not None])
+
+    metrics: dict = {"photos": len(every), "picks": len(picked), "groups_found": len(selection.groups)}
+    for label in RED_FLAG_LABELS:
+        metrics[f"picks_{label}_unsure"] = sum(1 for row in picked if row[label] == "unsure")
+    metrics["group_share_all"] = _mean([float(is_group(row)) for row in every])
+    metrics["group_share_picks"] = _mean([float(is_group(row)) for row in picked])
+    metrics["smiling_faces_mean_all"] = smiles(every)
+    metrics["smiling_faces_mean_picks"] = smiles(picked)
+    for label in RED_FLAG_LABELS:
+        metrics[f"picks_{label}_yes"] = sum(1 for row in picked if row[label] == "yes")
+    metrics["picks_with_red_flag_label"] = sum(1 for row in picked if any(row[label] == "yes" for label in RED_FLAG_LABELS))
+    return metrics

@@ -1,0 +1,161 @@
+"""A per-user SQLite cache of stage-1 analyses, so a repeated scan re-judges without running a model.
+
+An entry is valid for one file (resolved path, size, mtime_ns) under one *pipeline version*: the package version,
+the sha256 of every model, the stage-1 settings (every config table except the judgement tables listed in
+``[cache] judgement_tables``) and a hash of the stage-1 source code. Judging (stage 2) always reruns, so a changed
+threshold re-judges from cached detections.
+
+Entries are pickled :class:`PhotoAnalysis` objects, so fields added to the stage-1 records need no cache code (the
+source hash changes with them, which retires the old entries). Pickle is acceptable here because the file lives in
+the user's own cache folder, created private (0700/0600), and is only ever read by that user.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import pickle
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import photocheck
+from photocheck import __version__
+from photocheck.config import Config
+from photocheck.results import PhotoAnalysis
+
+CACHE_DIR_ENV = "PHOTOCHECK_CACHE_DIR"
+CACHE_FILE = "analyses.sqlite"
+# Judging, selection, output and command-line code: changing it must not retire cached analyses. A module missing
+# here only costs a needless re-analysis after it changes, never a stale result.
+NOT_STAGE_ONE_CODE = (
+    "judges", "outputs", "cli.py", "flow.py", "scan.py", "scan_file.py", "cache.py", "workers.py", "i18n.py",
+    "selection.py", "teach.py", "uniform_calibration.py", "config_files.py",
+)
+
+
+def default_cache_dir() -> Path:
+    """`$PHOTOCHECK_CACHE_DIR`, else `$XDG_CACHE_HOME/photocheck`, else `~/.cache/photocheck`."""
+    override = os.environ.get(CACHE_DIR_ENV)
+    if override:
+        return Path(override)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "photocheck"
+
+
+def stage_one_code_hash() -> str:
+    """sha256 over the package's stage-1 source files (loading, models, pipeline, records...)."""
+    package = Path(photocheck.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for source in sorted(package.rglob("*.py")):
+        relative = source.relative_to(package)
+        if relative.parts[0] in NOT_STAGE_ONE_CODE:
+            continue
+        digest.update(relative.as_posix().encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def pipeline_version(config: Config, model_hashes: dict[str, str]) -> str:
+    """A short hash of everything that shapes a stage-1 analysis (see the module docstring)."""
+    judgement_tables = set(config.cache.judgement_tables) | {"cache"}
+    settings = {table: values for table, values in config.values.items() if table not in judgement_tables}
+    identity = {
+        "package": __version__,
+        "models": dict(sorted(model_hashes.items())),
+        "settings": settings,
+        "code": stage_one_code_hash(),
+    }
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class FileKey:
+    path: str  # resolved
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: Path) -> FileKey | None:
+        """The key of a readable regular file, or None (missing, a folder, a broken link...: never cached)."""
+        try:
+            resolved = path.resolve(strict=True)
+            stat = resolved.stat()
+        except (OSError, RuntimeError):  # RuntimeError: symlink loop on older Pythons
+            return None
+        if not resolved.is_file():
+            return None
+        return cls(str(resolved), stat.st_size, stat.st_mtime_ns)
+
+
+class AnalysisCache:
+    """SQLite file of pickled analyses; every `put` is committed at once so an interrupted scan loses nothing."""
+
+    def __init__(self, path: Path, version: str):
+        self.path = path
+        self.version = version
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            self._db = self._connect()
+        except sqlite3.DatabaseError:  # a corrupt cache file is just thrown away
+            path.unlink(missing_ok=True)
+            self._db = self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        fresh = not self.path.exists()
+        db = sqlite3.connect(self.path, timeout=30)
+        if fresh:
+            os.chmod(self.path, 0o600)
+        db.execute("PRAGMA journal_mode=WAL")  # a commit per photo stays cheap
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS analyses (path TEXT NOT NULL, version TEXT NOT NULL, size INTEGER NOT NULL,"
+            " mtime_ns INTEGER NOT NULL, analysis BLOB NOT NULL, PRIMARY KEY (path, version))"
+        )
+        db.commit()
+        return db
+
+    def get(self, key: FileKey, display_path: str) -> PhotoAnalysis | None:
+        row = self._db.execute(
+            "SELECT analysis FROM analyses WHERE path = ? AND version = ? AND size = ? AND mtime_ns = ?",
+            (key.path, self.version, key.size, key.mtime_ns),
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            analysis = pickle.loads(row[0])
+        except Exception:  # an entry this code cannot read is a miss, not an error
+            return None
+        if not isinstance(analysis, PhotoAnalysis):
+            return None
+        return dataclasses.replace(analysis, path=display_path)  # the same file may be reached from another root
+
+    def put(self, key: FileKey, analysis: PhotoAnalysis) -> None:
+        """Store a successful analysis (failures are not cached: they may be passing, like a file being copied)."""
+        if not analysis.ok:
+            return
+        try:
+            self._db.execute(
+                "INSERT OR REPLACE INTO analyses (path, version, size, mtime_ns, analysis) VALUES (?, ?, ?, ?, ?)",
+                (key.path, self.version, key.size, key.mtime_ns, pickle.dumps(analysis, protocol=pickle.HIGHEST_PROTOCOL)),
+            )
+            self._db.commit()
+        except sqlite3.Error:  # a full disk or a locked file costs the cache entry, not the scan
+            pass
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> AnalysisCache:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_cache(config: Config, model_hashes: dict[str, str], directory: Path | None = None) -> AnalysisCache:
+    directory = directory or default_cache_dir()
+    return AnalysisCache(directory / CACHE_FILE, pipeline_version(config, model_hashes))

@@ -1,0 +1,147 @@
+"""Fuzzy matching of OCR text against the brand lexicon (photocheck/data/brands.toml).
+
+Text and names are compared in a normal form (accents dropped, case folded, only letters and digits). Each line is
+cut into words and runs of up to three words written together, so "STELLA ARTOIS" and "StellaArtois" both match.
+A brand of 4 characters or more matches at a normalised edit distance of at most `1 - similarity`, or when a
+cut-off piece of it (at least 5 characters and 60 % of the name) starts or ends it; shorter brands and the
+`exact_only` names need the exact word. Runs that are a movement name (KSA, Chiro, ...) never count as a brand.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SHORT_NAME = 3  # names this short must be read exactly
+MAX_RUN = 3  # words joined into one candidate
+CUT_OFF_MIN = 5  # shortest cut-off piece of a longer name that counts
+CUT_OFF_SHARE = 0.6
+ALCOHOL_WORD_REST = 4  # letters that must follow an alcohol word used as a prefix ("bierhuis")
+
+
+def normalise(text: str) -> str:
+    """Lower case ASCII letters and digits, words separated by one space ("Jägermeister" -> "jagermeister")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.findall(r"[a-z0-9]+", plain))
+
+
+def compact(text: str) -> str:
+    return normalise(text).replace(" ", "")
+
+
+@dataclass(frozen=True)
+class Brand:
+    name: str
+    category: str
+    key: str  # compact normal form
+    exact: bool
+
+
+@dataclass(frozen=True)
+class BrandMatch:
+    brand: Brand
+    text: str  # the words of the line that matched
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    brands: tuple[Brand, ...]
+    allowed: frozenset[str]  # compact movement names
+    alcohol_words: tuple[str, ...]
+    alcohol_categories: frozenset[str]
+    tobacco_categories: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    data = tomllib.loads(resources.files("photocheck.data").joinpath("brands.toml").read_text(encoding="utf-8"))
+    exact = {compact(name) for name in data["exact_only"]["names"]}
+    brands = tuple(
+        Brand(name, category, compact(name), compact(name) in exact or len(compact(name)) <= SHORT_NAME)
+        for category, names in data["brands"].items()
+        for name in names
+    )
+    return Lexicon(
+        brands=brands,
+        allowed=frozenset(compact(name) for name in data["allowed"]["names"]),
+        alcohol_words=tuple(compact(word) for word in data["alcohol_words"]["names"]),
+        alcohol_categories=frozenset(data["alcohol_categories"]),
+        tobacco_categories=frozenset(data["tobacco_categories"]),
+    )
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, or `limit + 1` as soon as it must exceed `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def similarity(candidate: str, brand: Brand, min_similarity: float) -> float:
+    """How well a candidate run matches a brand, 0 when it does not match at all."""
+    if candidate == brand.key:
+        return 1.0
+    if brand.exact:
+        return 0.0
+    longest = max(len(candidate), len(brand.key))
+    limit = int((1.0 - min_similarity) * longest)
+    distance = edit_distance(candidate, brand.key, limit)
+    if distance <= limit:
+        return 1.0 - distance / longest
+    cut_off = len(candidate) >= CUT_OFF_MIN and len(candidate) >= CUT_OFF_SHARE * len(brand.key)
+    if cut_off and (brand.key.startswith(candidate) or brand.key.endswith(candidate)):
+        return len(candidate) / len(brand.key)
+    return 0.0
+
+
+def runs(words: list[str]) -> list[str]:
+    """Every word and every run of up to MAX_RUN consecutive words written together."""
+    return ["".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(len(words), i + MAX_RUN) + 1)]
+
+
+def find_brands(text: str, min_similarity: float) -> list[BrandMatch]:
+    """The best match per brand in one line of text; runs that are movement names are left out."""
+    known = lexicon()
+    candidates = [run for run in runs(normalise(text).split()) if run not in known.allowed]
+    best: dict[str, BrandMatch] = {}
+    for brand in known.brands:
+        for candidate in candidates:
+            score = similarity(candidate, brand, min_similarity)
+            if score > 0 and (brand.name not in best or score > best[brand.name].similarity):
+                best[brand.name] = BrandMatch(brand, candidate, score)
+    return sorted(best.values(), key=lambda match: -match.similarity)
+
+
+def is_allowed(text: str) -> bool:
+    """True when the line names a youth movement (any word or run of words)."""
+    return any(run in lexicon().allowed for run in runs(normalise(text).split()))
+
+
+def alcohol_words(text: str) -> list[str]:
+    """Words of the line that are, or start with, a generic alcohol word ("bier", "bierhuis")."""
+    found = []
+    for word in normalise(text).split():
+        for stem in lexicon().alcohol_words:
+            if word == stem or (word.startswith(stem) and len(word) - len(stem) >= ALCOHOL_WORD_REST):
+                found.append(word)
+                break
+    return found

@@ -1,0 +1,202 @@
+"""Copy the picks to a folder with location data removed, without re-encoding a single pixel.
+
+JPEG: the file is walked marker by marker up to the start of scan; only metadata segments change, the compressed
+image data after SOS is copied byte for byte. In the EXIF (APP1 "Exif") the GPS IFD pointer is taken out of IFD0
+and every byte of the GPS IFD and its values is zeroed, in place, so the segment keeps its length and every other
+offset (Exif IFD, maker notes, thumbnail) stays valid. An XMP packet that mentions GPS is dropped as a whole.
+Other formats are copied unchanged only when they carry no EXIF GPS; otherwise they are refused, because removing
+it would mean re-encoding.
+
+Rules: the folder structure below the scanned folder is kept (so file names are kept and two IMG_0001.jpg from
+different subfolders cannot collide); an existing file is never overwritten (the pick is skipped and reported);
+no output path may leave the export folder; the originals are only read.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from PIL import Image, UnidentifiedImageError
+
+from photocheck.loading import EXIF_GPS_IFD
+from photocheck.outputs.atomic import write_new
+from photocheck.scan import source_path
+from photocheck.selection import Selection
+
+# Human-facing sentences of this module, by status.
+MESSAGES = {
+    "copied": "copied, location removed",
+    "copied_clean": "copied (it had no location data)",
+    "exists": "not copied: {target} already exists (never overwritten)",
+    "escapes": "not copied: the path {path} would leave the export folder",
+    "unreadable": "not copied: the original cannot be read ({error})",
+    "refused": "not copied: {error}",
+}
+
+SOI = b"\xff\xd8"
+SOS, EOI = 0xDA, 0xD9
+STANDALONE_MARKERS = {0x01, *range(0xD0, 0xD8)}  # TEM and RSTn carry no length
+APP1 = 0xE1
+EXIF_HEADER = b"Exif\x00\x00"
+XMP_HEADERS = (b"http://ns.adobe.com/xap/1.0/\x00", b"http://ns.adobe.com/xmp/extension/\x00")
+TIFF_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
+IFD_ENTRY = 12
+
+
+class LocationError(ValueError):
+    """The location data cannot be removed safely (malformed metadata, or a format we would have to re-encode)."""
+
+
+@dataclass
+class ExportResult:
+    path: str  # the pick, as shown in the scan
+    target: str | None  # where it was written (None when not written)
+    status: str  # copied | copied_clean | exists | escapes | unreadable | refused
+    detail: str
+
+
+def _segments(data: bytes) -> tuple[list[tuple[int, bytes]], bytes]:
+    """The JPEG's (marker, whole segment) pairs before the scan, and everything from SOS on (untouched)."""
+    if not data.startswith(SOI):
+        raise LocationError("not a JPEG file")
+    segments: list[tuple[int, bytes]] = []
+    position = 2
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            raise LocationError("corrupt JPEG: a marker was expected")
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            position += 1
+            continue
+        if marker in (SOS, EOI):
+            return segments, data[position:]
+        if marker in STANDALONE_MARKERS:
+            segments.append((marker, data[position:position + 2]))
+            position += 2
+            continue
+        length = int.from_bytes(data[position + 2:position + 4], "big")
+        end = position + 2 + length
+        if length < 2 or end > len(data):
+            raise LocationError("corrupt JPEG: a segment runs past the end of the file")
+        segments.append((marker, data[position:end]))
+        position = end
+    raise LocationError("corrupt JPEG: no image data found")
+
+
+def _remove_gps_from_tiff(tiff: bytearray) -> bool:
+    """Take the GPS IFD out of an EXIF TIFF structure in place (same length); True when there was one."""
+    order = {b"II": "<", b"MM": ">"}.get(bytes(tiff[:2]))
+    if order is None:
+        raise LocationError("EXIF with an unknown byte order")
+
+    def read(fmt: str, offset: int) -> tuple:
+        size = struct.calcsize(order + fmt)
+        if offset < 0 or offset + size > len(tiff):
+            raise LocationError("EXIF offset outside the EXIF block")
+        return struct.unpack_from(order + fmt, tiff, offset)
+
+    (ifd0,) = read("I", 4)
+    (count,) = read("H", ifd0)
+    entries = [bytes(tiff[ifd0 + 2 + IFD_ENTRY * i: ifd0 + 2 + IFD_ENTRY * (i + 1)]) for i in range(count)]
+    (next_ifd,) = read("I", ifd0 + 2 + IFD_ENTRY * count)
+    gps = [entry for entry in entries if struct.unpack_from(order + "H", entry)[0] == EXIF_GPS_IFD]
+    if not gps:
+        return False
+    (gps_offset,) = struct.unpack_from(order + "I", gps[0], 8)
+    _zero_ifd(tiff, gps_offset, read)
+    kept = [entry for entry in entries if entry not in gps]
+    table = struct.pack(order + "H", len(kept)) + b"".join(kept) + struct.pack(order + "I", next_ifd)
+    old_size = 2 + IFD_ENTRY * count + 4
+    tiff[ifd0:ifd0 + old_size] = table + bytes(old_size - len(table))
+    return True
+
+
+def _zero_ifd(tiff: bytearray, offset: int, read) -> None:
+    """Overwrite an IFD and the values it points to with zero bytes (the coordinates must not linger)."""
+    (count,) = read("H", offset)
+    for index in range(count):
+        entry = offset + 2 + IFD_ENTRY * index
+        _, kind, number, value_offset = read("HHII", entry)
+        size = TIFF_TYPE_SIZES.get(kind, 1) * number
+        if size > 4:
+            read(f"{size}s", value_offset)  # bounds check
+            tiff[value_offset:value_offset + size] = bytes(size)
+    end = offset + 2 + IFD_ENTRY * count + 4
+    read(f"{end - offset}s", offset)
+    tiff[offset:end] = bytes(end - offset)
+
+
+def strip_location_jpeg(data: bytes) -> tuple[bytes, bool]:
+    """The JPEG without EXIF GPS and without GPS-bearing XMP; True when anything was removed."""
+    segments, scan = _segments(data)
+    xmp_has_gps = any(
+        marker == APP1 and segment[4:].startswith(XMP_HEADERS) and b"GPS" in segment
+        for marker, segment in segments
+    )
+    removed = False
+    output = bytearray(SOI)
+    for marker, segment in segments:
+        if marker == APP1 and segment[4:].startswith(XMP_HEADERS) and xmp_has_gps:
+            removed = True
+            continue
+        if marker == APP1 and segment[4:].startswith(EXIF_HEADER):
+            tiff = bytearray(segment[4 + len(EXIF_HEADER):])
+            if _remove_gps_from_tiff(tiff):
+                removed = True
+                segment = segment[:4 + len(EXIF_HEADER)] + bytes(tiff)
+        output += segment
+    return bytes(output + scan), removed
+
+
+def without_location(path: Path) -> tuple[bytes, bool]:
+    """The bytes to export for a photo and whether location data was removed."""
+    data = path.read_bytes()
+    if data.startswith(SOI):
+        return strip_location_jpeg(data)
+    try:
+        with Image.open(path) as image:
+            has_gps = EXIF_GPS_IFD in image.getexif()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise LocationError(f"cannot check its metadata: {exc}") from exc
+    if has_gps:
+        raise LocationError(f"{path.suffix or 'this'} files with GPS cannot be cleaned without re-encoding")
+    return data, False
+
+
+def export_target(display_path: str, folder: Path) -> Path | None:
+    """Where a pick goes inside `folder`, or None when its path would lead outside it."""
+    relative = PurePosixPath(display_path)
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        return None
+    target = folder / Path(*relative.parts)
+    if not target.resolve().is_relative_to(folder.resolve()):
+        return None
+    return target
+
+
+def export_picks(selection: Selection, root: Path, folder: Path) -> list[ExportResult]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return [_export_one(pick.path, root, folder) for pick in selection.picks]
+
+
+def _export_one(display_path: str, root: Path, folder: Path) -> ExportResult:
+    target = export_target(display_path, folder)
+    if target is None:
+        return ExportResult(display_path, None, "escapes", MESSAGES["escapes"].format(path=display_path))
+    if target.exists():
+        return ExportResult(display_path, None, "exists", MESSAGES["exists"].format(target=target))
+    try:
+        data, removed = without_location(source_path(display_path, root))
+    except LocationError as exc:
+        return ExportResult(display_path, None, "refused", MESSAGES["refused"].format(error=exc))
+    except OSError as exc:
+        return ExportResult(display_path, None, "unreadable", MESSAGES["unreadable"].format(error=exc.strerror or exc))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.resolve().is_relative_to(folder.resolve()):  # a symlinked subfolder inside the export folder
+        return ExportResult(display_path, None, "escapes", MESSAGES["escapes"].format(path=display_path))
+    if not write_new(target, data):
+        return ExportResult(display_path, None, "exists", MESSAGES["exists"].format(target=target))
+    status = "copied" if removed else "copied_clean"
+    return ExportResult(display_path, str(target), status, MESSAGES[status])

@@ -1,0 +1,199 @@
+"""One self-contained HTML report: the recommended set first, then every photo as a contact sheet.
+
+Thumbnails are embedded as base64 JPEG data URIs, the CSS is inline and a Content-Security-Policy forbids every
+network request, so the file can be mailed or opened offline. Red-flag evidence boxes are CSS boxes positioned in
+percent of the photo over the thumbnail. Every file name and text is escaped. The one inline script only records
+how many thumbnails decoded (a hook for the browser test); the page needs no script to display.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Iterable
+from pathlib import Path
+
+from PIL import Image
+
+from photocheck.config import Config
+from photocheck.i18n import message, term
+from photocheck.loading import PhotoLoadError, load_photo
+from photocheck.results import Box, Flag
+from photocheck.scan import PhotoResult, ScanResult, source_path
+from photocheck.selection import Pick, Selection
+
+STYLE = """
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
+h1{font-size:1.5em}h2{margin-top:1.5em;border-bottom:2px solid #ccc}
+.sheet{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:12px}
+.group{grid-column:1/-1;border:2px dashed #888;padding:8px;border-radius:6px}
+.group>.sheet{margin-top:6px}
+.card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px;overflow-wrap:anywhere}
+.card.pick{border:3px solid #2a8a2a}
+.thumb{position:relative;line-height:0;background:#eee;overflow:hidden}
+.thumb img{width:100%;height:auto}
+.box{position:absolute;border:2px solid #e00;box-sizing:border-box}
+.box.weak{border-style:dashed;border-color:#f90}
+.box span{position:absolute;left:0;top:0;font:11px/1.3 sans-serif;background:#e00;color:#fff;padding:0 3px;
+white-space:nowrap}
+.box.weak span{background:#f90}
+.name{font-weight:600;margin:4px 0}
+.verdict{display:inline-block;padding:0 6px;border-radius:4px;color:#fff;background:#999}
+.verdict.post{background:#2a8a2a}.verdict.maybe{background:#c90}.verdict.skip{background:#c33}
+.caption{font-family:monospace;background:#f3f3f3;padding:2px 4px}
+ul{margin:4px 0;padding-left:1.2em}.minus{color:#a22}.plus{color:#262}
+.flags li{color:#a00}.muted{color:#777}
+"""
+
+# Counts decoded thumbnails into data attributes: lets a headless browser test see that images really rendered.
+RENDER_CHECK = (
+    "addEventListener('load',function(){var i=Array.prototype.slice.call(document.images);"
+    "document.body.setAttribute('data-thumbnails',i.length);"
+    "document.body.setAttribute('data-thumbnails-rendered',i.filter(function(m){return m.complete&&m.naturalWidth>0}).length)})"
+)
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _t(key: str, language: str, **values) -> str:
+    return _e(message(f"report.{key}", language, **values))
+
+
+def thumbnail_uri(path: Path, config: Config) -> str | None:
+    try:
+        photo = load_photo(path, config.report.thumbnail_size, config.loading.max_megapixels)
+    except PhotoLoadError:
+        return None
+    buffer = io.BytesIO()
+    Image.fromarray(photo.rgb).save(buffer, "JPEG", quality=config.report.thumbnail_quality)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _box_style(box: Box, width: int, height: int) -> str:
+    box = box.clipped(width, height)
+    return (
+        f"left:{100 * box.x1 / width:.2f}%;top:{100 * box.y1 / height:.2f}%;"
+        f"width:{100 * box.width / width:.2f}%;height:{100 * box.height / height:.2f}%"
+    )
+
+
+def _evidence_boxes(photo: PhotoResult) -> str:
+    analysis, judgement = photo.analysis, photo.judgement
+    if judgement is None or not analysis.width or not analysis.height:
+        return ""
+    boxes = []
+    for flag in judgement.flags:
+        for evidence in flag.evidence:
+            if evidence.box is None:
+                continue
+            style = _box_style(evidence.box, analysis.width, analysis.height)
+            weak = "" if flag.strong else " weak"
+            label = f"{flag.kind}: {evidence.label} {evidence.score:.2f}"
+            boxes.append(f'<div class="box{weak}" style="{style}"><span>{_e(label)}</span></div>')
+    return "".join(boxes)
+
+
+def _thumb(photo: PhotoResult, uri: str | None, language: str) -> str:
+    if uri is None:
+        return f'<div class="thumb muted">{_t("no_preview", language)}</div>'
+    alt = _e(photo.analysis.path)
+    return f'<div class="thumb"><img src="{uri}" alt="{alt}">{_evidence_boxes(photo)}</div>'
+
+
+def _reason_items(reasons: Iterable) -> str:
+    items = []
+    for reason in reasons:
+        sign = "minus" if reason.effect < 0 else "plus" if reason.effect > 0 else ""
+        effect = f" ({reason.effect:+g})" if reason.effect and reason.policy != "selection" else ""
+        items.append(f'<li class="{sign}">{_e(reason.detail)}{_e(effect)}</li>')
+    return "".join(items)
+
+
+def _flag_text(flag: Flag, language: str) -> str:
+    strength = message("report.strong" if flag.strong else "report.weak", language)
+    return _t("flag", language, kind=flag.kind, strength=strength, confidence=f"{flag.confidence:.2f}", detail=flag.detail)
+
+
+def _verdict_line(photo: PhotoResult, language: str) -> str:
+    judgement = photo.judgement
+    if judgement is None:
+        return f'<span class="verdict skip">{_t("unreadable", language)}</span> <span class="muted">{_e(photo.analysis.error or "")}</span>'
+    verdict = judgement.verdict
+    badge = f'<span class="verdict {_e(verdict or "")}">{_e(term("verdict", verdict or "unknown", language))}</span>'
+    score = _t("score", language, score=round(judgement.score)) if judgement.score is not None else _t("no_score", language)
+    return f"{badge} {score} · {_t('people', language, count=judgement.people.count)}"
+
+
+def _photo_card(photo: PhotoResult, uri: str | None, pick: Pick | None, why_not: list, language: str) -> str:
+    judgement = photo.judgement
+    parts = [_thumb(photo, uri, language), f'<div class="name">{_e(photo.analysis.path)}</div>', f"<div>{_verdict_line(photo, language)}</div>"]
+    if pick is not None:
+        parts.append(f"<div><b>{_t('picked', language)}</b>: {_t('slot', language, slot=pick.slot)}</div>")
+    elif why_not:
+        parts.append(f"<div>{_t('why_not', language)}:<ul>{_reason_items(why_not)}</ul></div>")
+    if judgement is not None and judgement.flags:
+        flags = "".join(f"<li>{_flag_text(flag, language)}</li>" for flag in judgement.flags)
+        parts.append(f'<div>{_t("flags", language)}:<ul class="flags">{flags}</ul></div>')
+    if judgement is not None and judgement.reasons:
+        parts.append(f"<details><summary>{_t('reasons', language)}</summary><ul>{_reason_items(judgement.reasons)}</ul></details>")
+    css = "card pick" if pick is not None else "card"
+    return f'<div class="{css}">{"".join(parts)}</div>'
+
+
+def _pick_card(pick: Pick, photo: PhotoResult, uri: str | None, language: str) -> str:
+    when = f" · {_e(pick.taken_at)}" if pick.taken_at else ""
+    return (
+        f'<div class="card pick" data-pick="{_e(pick.path)}">{_thumb(photo, uri, language)}'
+        f'<div class="name">{_e(pick.path)}</div><div>{_verdict_line(photo, language)}</div>'
+        f"<div>{_e(pick.day)}{when} · <b>{_t('slot', language, slot=pick.slot)}</b></div>"
+        f'<div>{_t("caption", language)}: <span class="caption">{_e(pick.caption)}</span></div>'
+        f"<div>{_t('why_picked', language)}:<ul>{_reason_items(pick.reasons)}</ul></div></div>"
+    )
+
+
+def render(result: ScanResult, selection: Selection, root: Path, config: Config) -> str:
+    language = config.output.language
+    by_path = {photo.analysis.path: photo for photo in result.photos}
+    uris = {
+        photo.analysis.path: thumbnail_uri(source_path(photo.analysis.path, root), config) if photo.analysis.ok else None
+        for photo in result.photos
+    }
+    picks = {pick.path: pick for pick in selection.picks}
+    why_not = {rejection.path: rejection.reasons for rejection in selection.rejected}
+
+    pick_cards = "".join(_pick_card(pick, by_path[pick.path], uris[pick.path], language) for pick in selection.picks)
+    group_of = {member: group for group in selection.groups for member in group.members}
+    sheet, shown = [], set()
+    for photo in result.photos:
+        path = photo.analysis.path
+        if path in shown:
+            continue
+        group = group_of.get(path)
+        members = group.members if group is not None else [path]
+        shown.update(members)
+        cards = "".join(_photo_card(by_path[m], uris[m], picks.get(m), why_not.get(m, []), language) for m in members)
+        if group is None:
+            sheet.append(cards)
+        else:
+            heading = _t("group", language, size=len(members))
+            sheet.append(f'<div class="group"><div>{heading}</div><div class="sheet">{cards}</div></div>')
+
+    summary = _t(
+        "summary", language, photos=len(result.photos), picks=len(selection.picks), groups=len(selection.groups),
+        skipped=len(result.photos) - len(selection.picks),
+    )
+    picks_html = f'<div class="sheet" id="picks">{pick_cards}</div>' if pick_cards else f"<p>{_t('no_picks', language)}</p>"
+    return (
+        f'<!DOCTYPE html>\n<html lang="{_e(language)}"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{_t("title", language)}</title>'
+        f"<style>{STYLE}</style><script>{RENDER_CHECK}</script></head><body>"
+        f"<h1>{_t('title', language)}</h1><p>{summary}</p><p class=\"muted\">{_e(result.root)}</p>"
+        f"<h2>{_t('picks', language)}</h2>{picks_html}"
+        f'<h2>{_t("all", language)}</h2><div class="sheet" id="all">{"".join(sheet)}</div>'
+        "</body></html>\n"
+    )

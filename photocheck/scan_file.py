@@ -1,0 +1,78 @@
+"""Read back a scan written by ``scan --json`` and re-judge it with the current config (no model runs).
+
+Stage-1 records are rebuilt field by field from the dataclass declarations in results.py, so fields added to the
+contract later load without changes here; keys this version does not know are ignored (the contract is additive).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+
+from photocheck.config import Config
+from photocheck.judges.policy import judge
+from photocheck.outputs.json_output import EMBEDDING_KEY, SCHEMA, decode_embedding
+from photocheck.results import Box, PhotoAnalysis
+from photocheck.scan import PhotoResult, ScanResult
+
+
+class ScanFileError(ValueError):
+    """The file is not a photocheck scan this version can read."""
+
+
+def _rebuild(kind: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        return _rebuild(next(arg for arg in typing.get_args(kind) if arg is not type(None)), value)
+    if origin is list:
+        (item,) = typing.get_args(kind)
+        return [_rebuild(item, element) for element in value]
+    if kind is Box:
+        return Box.from_list(value)
+    if dataclasses.is_dataclass(kind):
+        return rebuild_record(kind, value)
+    if kind is float:
+        return float(value)
+    return value
+
+
+def rebuild_record(kind: type, record: dict) -> Any:
+    """A `kind` dataclass from its JSON record; absent keys take the field's default."""
+    hints = typing.get_type_hints(kind)
+    values = {
+        f.name: _rebuild(hints[f.name], record[f.name])
+        for f in dataclasses.fields(kind)
+        if f.name in record and f.init
+    }
+    return kind(**values)
+
+
+def analysis_from_record(record: dict) -> PhotoAnalysis:
+    analysis = rebuild_record(PhotoAnalysis, record)
+    analysis.embedding = decode_embedding(record.get(EMBEDDING_KEY))
+    return analysis
+
+
+def load_scan(path: Path, config: Config) -> ScanResult:
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ScanFileError(f"cannot read scan file {path}: {exc}") from exc
+    if not isinstance(document, dict) or document.get("schema") != SCHEMA:
+        raise ScanFileError(f"{path} is not a photocheck scan (schema {SCHEMA})")
+    try:
+        analyses = [analysis_from_record(record) for record in document["photos"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ScanFileError(f"{path}: a photo record cannot be read back: {exc}") from exc
+    return ScanResult(
+        root=document.get("root", ""),
+        photos=[PhotoResult(analysis, judge(analysis, config)) for analysis in analyses],
+        tool=document.get("tool", {}),
+    )

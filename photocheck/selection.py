@@ -1,0 +1,467 @@
+"""Selection stage: group near-duplicates and bursts, keep the best of each, recommend a set to post.
+
+Pure functions of judged scan results and the config (no models, no files). Groups link two photos when their
+scene embeddings (L2-normalised EfficientNet-Lite0 features) are near-identical, or when EXIF says they were taken
+seconds apart and they are still alike (a burst). The recommendation is greedy: each next pick is the candidate with
+the highest sum of weighted terms (verdict, score, new faces, novelty, time spread, group size), all in 0..1.
+
+"Faces not yet shown" is a measured proxy, not face identity: a candidate brings
+``recognisable faces x (1 - similarity to the most similar pick)``. Photos of the same scene mostly show the same
+people; a scene unlike every pick with many faces most likely shows people not yet posted. No model here can tell
+two children apart, so two different scenes with the same children still count as new faces.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from photocheck.config import Config, Section
+from photocheck.i18n import DEFAULT_LANGUAGE, message
+from photocheck.results import Reason
+from photocheck.scan import PhotoResult, ScanResult
+
+UNDATED = "undated"
+VERDICT_VALUE = {"post": 1.0, "maybe": 0.5, None: 0.5}  # unknown verdict (judges not run) ranks as maybe
+
+def _text(code: str, language: str, **values) -> str:
+    """A sentence of the `selection` part of the message catalogue (photocheck/data/messages_LANG.toml)."""
+    return message(f"selection.{code}", language, **values)
+
+
+def _reason(code: str, language: str, effect: float = 0.0, **values) -> Reason:
+    return Reason(
+        policy="selection", code=f"selection.{code}", effect=round(effect, 3), detail=_text(code, language, **values),
+        values=values,
+    )
+
+
+@dataclass
+class PhotoGroup:
+    """Near-duplicates and bursts: `best` stands for all `members` (best first)."""
+
+    best: str
+    members: list[str]
+    kind: str  # near_duplicate | burst (burst when any link came from capture time alone)
+
+
+@dataclass
+class Pick:
+    path: str
+    day: str  # ISO date of capture, or "undated"
+    taken_at: str | None
+    value: float  # sum of the weighted ranking terms when it was picked
+    stands_for: list[str]  # the other members of its group
+    slot: str  # suggested posting time, HH:MM
+    caption: str
+    reasons: list[Reason] = field(default_factory=list)
+
+
+@dataclass
+class Rejection:
+    path: str
+    reasons: list[Reason]
+
+
+@dataclass
+class Selection:
+    picks: list[Pick]  # story order: by capture time within each day
+    rejected: list[Rejection]  # every photo that is not a pick, with why not
+    groups: list[PhotoGroup]  # groups of two or more photos
+
+
+@dataclass
+class _Candidate:
+    index: int
+    photo: PhotoResult
+    time: datetime | None
+    day: str
+    merit: float  # percentile 0..1 of the measure among candidates
+    measure: float
+    faces: int
+    people: int
+
+
+def parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def strong_flags(photo: PhotoResult) -> list:
+    return [flag for flag in (photo.judgement.flags if photo.judgement else []) if flag.strong]
+
+
+def _weak_flags(photo: PhotoResult) -> list:
+    return [flag for flag in (photo.judgement.flags if photo.judgement else []) if not flag.strong]
+
+
+def _verdict(photo: PhotoResult) -> str | None:
+    return photo.judgement.verdict if photo.judgement else None
+
+
+def _smiles(photo: PhotoResult) -> float:
+    """Smiling faces: the judged count when the smile judge ran, else the expected count from P(happy)."""
+    judgement = photo.judgement
+    if judgement is not None and judgement.smiling is not None:
+        return float(judgement.smiling.count)
+    return float(sum(face.smile for face in photo.analysis.faces if face.smile is not None))
+
+
+def _closed_eyes(photo: PhotoResult) -> int:
+    judgement = photo.judgement
+    return sum(1 for face in (judgement.face_judgements if judgement else []) if face.eyes_closed)
+
+
+def _recognisable_faces(photo: PhotoResult) -> int:
+    judgement = photo.judgement
+    if judgement is not None and judgement.face_judgements:
+        return sum(1 for face in judgement.face_judgements if face.recognisable)
+    return len(photo.analysis.faces)
+
+
+def _sharpness(photo: PhotoResult) -> float:
+    quality = photo.analysis.quality
+    return quality.sharpness if quality is not None else 0.0
+
+
+def measure(photo: PhotoResult) -> float:
+    """What ranks photos of equal verdict: the score, or (before the verdict judge runs) the smiling faces."""
+    judgement = photo.judgement
+    if judgement is not None and judgement.score is not None:
+        return float(judgement.score)
+    return _smiles(photo)
+
+
+def merit_key(photo: PhotoResult) -> tuple[float, float]:
+    """The measure, ties broken by smiling faces (scores move in steps, so many photos share one)."""
+    return measure(photo), _smiles(photo)
+
+
+def eligible(photo: PhotoResult) -> bool:
+    return photo.judgement is not None and _verdict(photo) != "skip" and not photo.judgement.flags
+
+
+def best_key(photo: PhotoResult) -> tuple:
+    """Higher is better: postable first, then verdict, score, smiles, open eyes, sharpness."""
+    return (
+        eligible(photo),
+        VERDICT_VALUE.get(_verdict(photo), 0.0),
+        measure(photo),
+        _smiles(photo),
+        -_closed_eyes(photo),
+        _sharpness(photo),
+    )
+
+
+def _embeddings(photos: list[PhotoResult]) -> np.ndarray:
+    """Row-normalised embedding matrix; a zero row for photos without an embedding (no similarity to anything)."""
+    size = next((len(p.analysis.embedding) for p in photos if p.analysis.embedding is not None), 1)
+    matrix = np.zeros((len(photos), size), dtype=np.float32)
+    for row, photo in enumerate(photos):
+        if photo.analysis.embedding is not None:
+            vector = np.asarray(photo.analysis.embedding, dtype=np.float32)
+            norm = float(np.linalg.norm(vector))
+            matrix[row] = vector / norm if norm > 0 else 0.0
+    return matrix
+
+
+class _UnionFind:
+    def __init__(self, size: int):
+        self.parent = list(range(size))
+
+    def find(self, item: int) -> int:
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def union(self, a: int, b: int) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def group_photos(photos: list[PhotoResult], settings: Section) -> tuple[list[list[int]], set[frozenset[int]], np.ndarray]:
+    """Connected components of the near-duplicate and burst links (indices into `photos`, best first).
+
+    Also returns the burst links (pairs linked by time, not by near-identity) and the similarity matrix.
+    """
+    embeddings = _embeddings(photos)
+    similarity = embeddings @ embeddings.T
+    times = [parse_time(p.analysis.taken_at) for p in photos]
+    readable = [i for i, p in enumerate(photos) if p.analysis.ok]
+    links = _UnionFind(len(photos))
+    bursts: set[frozenset[int]] = set()
+    for position, a in enumerate(readable):
+        for b in readable[position + 1:]:
+            if similarity[a, b] >= settings.near_duplicate_similarity:
+                links.union(a, b)
+            elif (
+                times[a] is not None and times[b] is not None
+                and abs((times[a] - times[b]).total_seconds()) <= settings.burst_seconds
+                and similarity[a, b] >= settings.burst_similarity
+            ):
+                links.union(a, b)
+                bursts.add(frozenset((a, b)))
+    components: dict[int, list[int]] = defaultdict(list)
+    for index in readable:
+        components[links.find(index)].append(index)
+    groups = [sorted(members, key=lambda i: best_key(photos[i]), reverse=True) for members in components.values()]
+    groups.sort(key=lambda members: min(members))
+    return groups, bursts, similarity
+
+
+def _percentiles(keys: list[tuple]) -> list[float]:
+    """Share of the other keys each key beats (ties count half): 0..1, scale free."""
+    if len(keys) < 2:
+        return [1.0] * len(keys)
+    beaten = [sum(1 for other in keys if other < key) + 0.5 * (keys.count(key) - 1) for key in keys]
+    return [count / (len(keys) - 1) for count in beaten]
+
+
+def _size_bucket(people: int, edges: list[int]) -> int | None:
+    """Index of the group-size range holding `people`; None below the first edge (no group)."""
+    if people < edges[0]:
+        return None
+    return sum(1 for edge in edges if people >= edge) - 1
+
+
+def _size_text(bucket: int, edges: list[int], language: str) -> str:
+    if bucket + 1 < len(edges):
+        return _text("size.range", language, low=edges[bucket], high=edges[bucket + 1] - 1)
+    return _text("size.open", language, low=edges[bucket])
+
+
+def _duration(seconds: float, language: str) -> str:
+    minutes = round(seconds / 60)
+    if minutes >= 60:
+        return _text("duration.hours", language, hours=minutes // 60, minutes=minutes % 60)
+    return _text("duration.minutes", language, minutes=minutes)
+
+
+class _Ranking:
+    """The greedy ranking terms of a candidate against the picks made so far."""
+
+    def __init__(self, candidates: list[_Candidate], similarity: np.ndarray, settings: Section, language: str):
+        self.settings = settings
+        self.language = language
+        self.similarity = similarity
+        self.most_faces = max([c.faces for c in candidates] + [1])
+        self.edges = list(settings.group_size_edges)
+
+    def terms(self, candidate: _Candidate, picked: list[_Candidate]) -> dict[str, tuple[float, Reason | None]]:
+        s = self.settings
+        closest = max((float(self.similarity[candidate.index, p.index]) for p in picked), default=0.0)
+        novelty = 1.0 - min(max(closest, 0.0), 1.0)
+        verdict = _verdict(candidate.photo)
+        verdict_code = {"post": "pick.verdict_post", "maybe": "pick.verdict_maybe"}.get(verdict, "pick.verdict_unknown")
+        judgement = candidate.photo.judgement
+        merit_text = (
+            _text("merit.score", self.language, score=round(candidate.measure), smiles=round(_smiles(candidate.photo)))
+            if judgement is not None and judgement.score is not None
+            else _text("merit.smiles", self.language, smiles=round(candidate.measure, 1))
+        )
+        terms: dict[str, tuple[float, Reason | None]] = {}
+        weight = s.weight_verdict * VERDICT_VALUE.get(verdict, 0.0)
+        terms["verdict"] = (weight, _reason(verdict_code, self.language, weight))
+        weight = s.weight_merit * candidate.merit
+        merit = _reason("pick.merit", self.language, weight, measure=merit_text, percent=round(100 * candidate.merit))
+        terms["merit"] = (weight, merit)
+        new_faces = candidate.faces * novelty
+        weight = s.weight_new_faces * new_faces / self.most_faces
+        faces = _reason("pick.new_faces", self.language, weight, faces=round(new_faces)) if new_faces >= 1 else None
+        terms["new_faces"] = (weight, faces)
+        weight = s.weight_novelty * novelty
+        novelty_reason = _reason("pick.novelty", self.language, weight, similarity=round(closest, 2)) if picked else None
+        terms["novelty"] = (weight, novelty_reason)
+        terms["time_spread"] = self._time_spread(candidate, picked)
+        bucket = _size_bucket(candidate.people, self.edges)
+        shown = {_size_bucket(p.people, self.edges) for p in picked}
+        if bucket is not None and bucket not in shown:
+            weight = s.weight_group_size
+            size = _size_text(bucket, self.edges, self.language)
+            terms["group_size"] = (weight, _reason("pick.group_size", self.language, weight, size=size))
+        return terms
+
+    def _time_spread(self, candidate: _Candidate, picked: list[_Candidate]) -> tuple[float, Reason | None]:
+        if candidate.time is None:
+            return 0.0, None
+        same_day = [p.time for p in picked if p.day == candidate.day and p.time is not None]
+        weight = self.settings.weight_time_spread
+        if not same_day:
+            return weight, _reason("pick.time_spread_first", self.language, weight, day=candidate.day)
+        gap = min(abs((candidate.time - t).total_seconds()) for t in same_day)
+        weight *= min(gap / (self.settings.time_spread_hours * 3600), 1.0)
+        if gap < 60:
+            return weight, None
+        return weight, _reason("pick.time_spread", self.language, weight, gap=_duration(gap, self.language))
+
+
+def _rejection_of_candidate(photo: PhotoResult, language: str) -> list[Reason]:
+    """Why a photo cannot be recommended at all (empty when it can)."""
+    judgement = photo.judgement
+    if judgement is None:
+        return [_reason("reject.unreadable", language, error=photo.analysis.error or "")]
+    reasons = [
+        _reason("reject.strong_flag", language, kind=f.kind, confidence=round(f.confidence, 2)) for f in strong_flags(photo)
+    ] + [_reason("reject.weak_flag", language, kind=f.kind, confidence=round(f.confidence, 2)) for f in _weak_flags(photo)]
+    if judgement.verdict == "skip":
+        score = round(judgement.score) if judgement.score is not None else "?"
+        reasons.append(_reason("reject.verdict_skip", language, score=score))
+    return reasons
+
+
+def select(result: ScanResult, config: Config, top: int | None = None, per_day: int | None = None) -> Selection:
+    """Groups, the recommended picks in story order, and why every other photo was not picked.
+
+    `top` caps the picks overall, `per_day` per capture day; without either, `selection.default_top` applies.
+    """
+    settings = config.selection
+    language = config.output.language
+    photos = result.photos
+    if top is None and per_day is None:
+        top = settings.default_top
+    groups, bursts, similarity = group_photos(photos, settings)
+    rejected: dict[int, list[Reason]] = {}
+    for index, photo in enumerate(photos):
+        reasons = _rejection_of_candidate(photo, language)
+        if reasons:
+            rejected[index] = reasons
+    for members in groups:
+        best = members[0]
+        for other in members[1:]:
+            rejected.setdefault(other, []).append(_duplicate_reason(photos, best, other, bursts, similarity, language))
+
+    leaders = [members[0] for members in groups if members[0] not in rejected]
+    measures = [measure(photos[i]) for i in leaders]
+    merits = _percentiles([merit_key(photos[i]) for i in leaders])
+    candidates = []
+    for index, merit, value in zip(leaders, merits, measures):
+        photo = photos[index]
+        time = parse_time(photo.analysis.taken_at)
+        people = photo.judgement.people.count if photo.judgement else 0
+        day = time.date().isoformat() if time is not None else UNDATED
+        candidates.append(_Candidate(index, photo, time, day, merit, value, _recognisable_faces(photo), people))
+
+    outcome = _greedy(candidates, similarity, settings, top, per_day, language)
+    last_value = min(outcome.values.values(), default=0.0)
+    per_day_count: dict[str, int] = defaultdict(int)
+    for candidate in outcome.picked:
+        per_day_count[candidate.day] += 1
+    for candidate in candidates:
+        if candidate.index in outcome.values:
+            continue
+        if per_day is not None and per_day_count[candidate.day] >= per_day:
+            reason = _reason("reject.day_full", language, day=candidate.day, count=per_day_count[candidate.day])
+        else:
+            value = outcome.last_round.get(candidate.index, 0.0)
+            reason = _reason(
+                "reject.outranked", language, count=len(outcome.picked), value=round(value, 2), last=round(last_value, 2)
+            )
+        rejected[candidate.index] = [reason]
+
+    group_of = {members[0]: members for members in groups}
+    picks = _story(outcome, group_of, photos, settings, language)
+    return Selection(
+        picks=picks,
+        rejected=[Rejection(photos[i].analysis.path, rejected[i]) for i in sorted(rejected)],
+        groups=[
+            PhotoGroup(
+                best=photos[members[0]].analysis.path,
+                members=[photos[i].analysis.path for i in members],
+                kind="burst" if any(frozenset((a, b)) in bursts for a in members for b in members) else "near_duplicate",
+            )
+            for members in groups
+            if len(members) > 1
+        ],
+    )
+
+
+def _duplicate_reason(photos, best: int, other: int, bursts: set, similarity: np.ndarray, language: str) -> Reason:
+    best_path = photos[best].analysis.path
+    value = round(float(similarity[best, other]), 2)
+    if frozenset((best, other)) in bursts:
+        times = parse_time(photos[best].analysis.taken_at), parse_time(photos[other].analysis.taken_at)
+        seconds = round(abs((times[0] - times[1]).total_seconds()))
+        return _reason("reject.burst", language, best=best_path, seconds=seconds, similarity=value)
+    return _reason("reject.near_duplicate", language, best=best_path, similarity=value)
+
+
+@dataclass
+class _Outcome:
+    picked: list[_Candidate]  # in pick order
+    values: dict[int, float]  # photo index -> value when picked
+    reasons: dict[int, list[Reason]]  # photo index -> why picked, strongest term first
+    last_round: dict[int, float]  # photo index -> value of a left-out candidate in the last round it competed
+
+
+def _greedy(candidates, similarity, settings, top, per_day, language) -> _Outcome:
+    """Pick one candidate at a time, each maximising its terms against the picks so far."""
+    ranking = _Ranking(candidates, similarity, settings, language)
+    outcome = _Outcome([], {}, {}, {})
+    remaining = list(candidates)
+    count_per_day: dict[str, int] = defaultdict(int)
+    while remaining and (top is None or len(outcome.picked) < top):
+        competing = [c for c in remaining if per_day is None or count_per_day[c.day] < per_day]
+        if not competing:
+            break
+        scored = []
+        for candidate in competing:
+            terms = ranking.terms(candidate, outcome.picked)
+            value = sum(weight for weight, _ in terms.values())
+            scored.append((value, candidate, terms))
+            outcome.last_round[candidate.index] = value
+        value, best, terms = max(scored, key=lambda item: (item[0], -item[1].index))
+        outcome.picked.append(best)
+        outcome.values[best.index] = value
+        ordered_terms = sorted(terms.values(), key=lambda term: -term[0])
+        outcome.reasons[best.index] = [reason for _, reason in ordered_terms if reason is not None]
+        count_per_day[best.day] += 1
+        remaining.remove(best)
+    return outcome
+
+
+def caption(photo: PhotoResult, settings: Section, language: str = DEFAULT_LANGUAGE) -> str:
+    parts = [settings.hashtag]
+    if photo.analysis.artist:
+        parts.append(_text("caption.artist", language, artist=photo.analysis.artist))
+    return " ".join(parts)
+
+
+def _story(outcome: _Outcome, group_of, photos, settings, language: str) -> list[Pick]:
+    """Picks in story order (day, then capture time); per day the strongest picks get the first posting slots."""
+    slots = list(settings.posting_slots)
+    slot_of: dict[int, str] = {}
+    values = outcome.values
+    by_day: dict[str, list[_Candidate]] = defaultdict(list)
+    for candidate in outcome.picked:
+        by_day[candidate.day].append(candidate)
+    for day_picks in by_day.values():
+        for rank, candidate in enumerate(sorted(day_picks, key=lambda c: -values[c.index])):
+            slot_of[candidate.index] = slots[rank % len(slots)]
+    ordered = sorted(outcome.picked, key=lambda c: (c.day == UNDATED, c.day, c.time or datetime.min, c.photo.analysis.path))
+    picks = []
+    for candidate in ordered:
+        members = group_of[candidate.index]
+        others = [photos[i].analysis.path for i in members[1:]]
+        reasons = list(outcome.reasons[candidate.index])
+        if others:
+            reasons.insert(0, _reason("pick.best_of_group", language, size=len(members), others=", ".join(others)))
+        picks.append(
+            Pick(
+                path=candidate.photo.analysis.path,
+                day=candidate.day,
+                taken_at=candidate.photo.analysis.taken_at,
+                value=round(values[candidate.index], 3),
+                stands_for=others,
+                slot=slot_of[candidate.index],
+                caption=caption(candidate.photo, settings, language),
+                reasons=reasons,
+            )
+        )
+    return picks

@@ -1,0 +1,180 @@
+"""Red flags on real models: brand text, drinks, taught kinds, and kinds nothing checks."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageEnhance, ImageOps
+
+from photocheck.judges import brands, taught
+from photocheck.judges.flags import judge_flags
+from photocheck.judges.policy import judge
+from photocheck.outputs import json_output, terminal
+from photocheck.results import Box
+from photocheck.scan import scan
+from photocheck.teach import TeachError, teach
+from tests.conftest import SAMPLES
+
+
+@pytest.fixture(autouse=True)
+def empty_taught_dir(tmp_path, monkeypatch):
+    """Every test sees its own empty taught folder, never the user's."""
+    folder = tmp_path / "config"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    monkeypatch.delenv(taught.TAUGHT_ENV, raising=False)
+    return folder / "photocheck" / "taught"
+
+
+def _text_photo(path, text: str) -> Box:
+    """A white 900x600 photo with `text` in large print; returns the box the text was drawn in."""
+    image = np.full((600, 900, 3), 255, np.uint8)
+    origin, font, scale, thickness = (80, 330), cv2.FONT_HERSHEY_DUPLEX, 3.0, 6
+    (width, height), baseline = cv2.getTextSize(text, font, scale, thickness)
+    cv2.putText(image, text, origin, font, scale, (20, 20, 20), thickness, cv2.LINE_AA)
+    cv2.imwrite(str(path), image)
+    return Box(origin[0], origin[1] - height, origin[0] + width, origin[1] + baseline)
+
+
+def _flags(analysis, config):
+    flags, not_checked = judge_flags(analysis, config.flags)
+    return {flag.kind: flag for flag in flags}, not_checked
+
+
+def test_beer_brand_text_is_advertising_and_alcohol_with_the_text_as_evidence(tmp_path, analyzer, config):
+    drawn = _text_photo(tmp_path / "beer.jpg", "JUPILER")
+    analysis = analyzer.analyse(tmp_path / "beer.jpg", "beer.jpg")
+    flags, _ = _flags(analysis, config)
+    assert flags["advertising"].strong and flags["alcohol"].strong
+    for kind in ("advertising", "alcohol"):
+        evidence = flags[kind].evidence[0]
+        assert "Jupiler" in evidence.label
+        assert evidence.box.intersection(drawn) >= 0.8 * evidence.box.area  # the evidence is the printed word
+        assert 0 <= evidence.box.x1 < evidence.box.x2 <= analysis.width
+        assert 0 <= evidence.box.y1 < evidence.box.y2 <= analysis.height
+
+
+@pytest.mark.parametrize("text", ["KSA", "Chiro"])
+def test_movement_name_is_not_advertising(tmp_path, analyzer, config, text):
+    _text_photo(tmp_path / "movement.jpg", text)
+    analysis = analyzer.analyse(tmp_path / "movement.jpg", "movement.jpg")
+    assert any(text.lower() in line.text.lower() for line in analysis.texts)  # it was read, and still allowed
+    flags, _ = _flags(analysis, config)
+    assert "advertising" not in flags and "alcohol" not in flags
+
+
+def test_drink_evidence_lies_on_detected_drinks_inside_the_photo(analyzer, config):
+    analysis = analyzer.analyse(SAMPLES / "drinks_wine_glasses.jpg", "drinks_wine_glasses.jpg")
+    flags, _ = _flags(analysis, config)
+    alcohol = flags["alcohol"]
+    assert alcohol.strong  # two glasses of wine held up at a bar
+    drinks = [d.box for d in analysis.objects if d.label in ("wine glass", "bottle", "cup")]
+    boxed = [evidence.box for evidence in alcohol.evidence if evidence.box is not None]
+    assert boxed
+    for box in boxed:
+        assert 0 <= box.x1 < box.x2 <= analysis.width and 0 <= box.y1 < box.y2 <= analysis.height
+        assert max(box.iou(drink) for drink in drinks) > 0.9
+
+
+def test_carton_brand_on_the_carton(analyzer, config):
+    analysis = analyzer.analyse(SAMPLES / "signage_beer_box.jpg", "signage_beer_box.jpg")
+    flags, _ = _flags(analysis, config)
+    evidence = flags["advertising"].evidence[0]
+    assert "Carlsberg" in evidence.label and "alcohol" in flags
+    # The brand is printed across the lower part of the torn carton the rabbit sits in.
+    assert evidence.box.center[1] > analysis.height / 2
+
+
+def test_plain_photos_raise_no_flag(analyzer, config):
+    for name in ("astronaut.jpg", "group_three_smiling.jpg"):
+        flags, _ = _flags(analyzer.analyse(SAMPLES / name, name), config)
+        assert not flags, name
+
+
+def test_untaught_kinds_are_reported_as_not_checked(analyzer, config):
+    result = scan(SAMPLES / "coffee.jpg", config, analyzer)
+    judgement = result.photos[0].judgement
+    assert set(judgement.not_checked) == {"tobacco", "drugs", "food_fight"}
+    record = json.loads(json_output.dumps(result))["photos"][0]
+    assert set(record["not_checked"]) == {"tobacco", "drugs", "food_fight"}
+    assert "not checked" in terminal.summary(result) and "tobacco" in terminal.summary(result)
+
+
+def _variants(source, folder, prefix: str) -> None:
+    """Crops, flips and brightness changes of one photo: a tiny stand-in for a user's examples."""
+    folder.mkdir(parents=True, exist_ok=True)
+    image = Image.open(source).convert("RGB")
+    width, height = image.size
+    for i, (crop, brightness, flip) in enumerate([(0.0, 1.0, False), (0.1, 0.8, True), (0.15, 1.2, False)]):
+        variant = image.crop((int(width * crop), int(height * crop), width, height))
+        variant = ImageEnhance.Brightness(variant).enhance(brightness)
+        (ImageOps.mirror(variant) if flip else variant).save(folder / f"{prefix}_{i}.jpg", quality=90)
+
+
+def test_teach_stores_a_model_that_scan_applies(tmp_path, analyzer, config, empty_taught_dir):
+    # "food_fight" stands for any kind: positives are coffee cups, negatives people photos.
+    _variants(SAMPLES / "coffee.jpg", tmp_path / "positive", "coffee")
+    for name in ("astronaut.jpg", "group_three_smiling.jpg"):
+        _variants(SAMPLES / name, tmp_path / "negative", name.split(".")[0])
+    result = teach("food_fight", tmp_path / "positive", tmp_path / "negative", config, analyzer=analyzer)
+    assert result.path.parent == empty_taught_dir and result.path.is_file()
+
+    test_folder = tmp_path / "new"
+    test_folder.mkdir()
+    ImageOps.mirror(Image.open(SAMPLES / "coffee.jpg").crop((40, 20, 580, 390))).save(test_folder / "cup.jpg")
+    ImageOps.mirror(Image.open(SAMPLES / "group_three_smiling.jpg").crop((60, 30, 760, 520))).save(test_folder / "men.jpg")
+    judged = {photo.analysis.path: photo.judgement for photo in scan(test_folder, config, analyzer).photos}
+    assert "food_fight" in {flag.kind for flag in judged["cup.jpg"].flags}
+    assert "food_fight" not in {flag.kind for flag in judged["men.jpg"].flags}
+    assert "food_fight" not in judged["men.jpg"].not_checked and "tobacco" in judged["men.jpg"].not_checked
+    assert judged["cup.jpg"].verdict in ("maybe", "skip")
+
+
+def test_teach_refuses_a_bad_kind_name(tmp_path, config):
+    with pytest.raises(TeachError):
+        teach("../evil", tmp_path, tmp_path, config)
+
+
+@pytest.mark.parametrize(
+    ("text", "brand"),
+    [
+        ("JUPILER", "Jupiler"),
+        ("arlsberg", "Carlsberg"),  # first letter cut off by a torn carton
+        ("STELLA ARTOIS", "Stella Artois"),
+        ("Jägermeister", "Jägermeister"),
+        ("KBC", "KBC"),
+        ("GIVOVA", "Givova"),
+        ("HEINEK", "Heineken"),  # cut off at the photo's edge
+        ("bike", None),  # one letter from "Nike", but short names must match exactly
+        ("KSA", None),
+        ("Palmboom", None),  # "Palm" is a common word: exact match only
+        ("SLOVAKIA", None),
+    ],
+)
+def test_brand_matching(text, brand):
+    matches = brands.find_brands(text, 0.8)
+    assert (matches[0].brand.name if matches else None) == brand
+
+
+@pytest.mark.parametrize(
+    ("text", "words"), [("~BIERHUIS-", ["bierhuis"]), ("Beerse", []), ("Pils", ["pils"]), ("Polikliniek", [])]
+)
+def test_alcohol_words(text, words):
+    assert brands.alcohol_words(text) == words
+
+
+def test_logistic_regression_separates_a_separable_set():
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.normal(1.0, 0.5, (40, 6)), rng.normal(-1.0, 0.5, (40, 6))])
+    y = np.concatenate([np.ones(40), np.zeros(40)])
+    weights, bias = taught.fit_logistic(x, y, l2=1.0, iterations=300)
+    assert np.mean(((x @ weights + bias) > 0) == (y == 1)) > 0.95
+
+
+def test_judge_uses_flags_for_the_verdict(analyzer, config):
+    analysis = analyzer.analyse(SAMPLES / "signage_beer_box.jpg", "signage_beer_box.jpg")
+    judgement = judge(analysis, config)
+    assert judgement.verdict == "skip"
+    assert any(reason.policy == "advertising" for reason in judgement.reasons)

@@ -1,0 +1,111 @@
+"""The HTML report: self-contained, escaped, evidence boxes placed; rendered in a real headless chromium."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from photocheck.outputs import html_report
+from photocheck.results import Box, Evidence, Flag
+from photocheck.scan import scan
+from photocheck.selection import select
+from tests.conftest import SAMPLES
+
+NASTY_NAME = 'a <b>&"quote" \'x\'.jpg'
+
+
+@pytest.fixture(scope="module")
+def report(config, analyzer, tmp_path_factory):
+    """A real scan of three sample photos (one with a hostile file name), one given a strong flag with a box."""
+    folder = tmp_path_factory.mktemp("event")
+    shutil.copy(SAMPLES / "group_three_smiling.jpg", folder / NASTY_NAME)
+    shutil.copy(SAMPLES / "group_bar_crowd.jpg", folder / "bar.jpg")
+    shutil.copy(SAMPLES / "astronaut.jpg", folder / "astronaut.jpg")
+    (folder / "broken.jpg").write_bytes(b"not a jpeg")
+    result = scan(folder, config, analyzer)
+    bar = next(p for p in result.photos if p.analysis.path == "bar.jpg")
+    width, height = bar.analysis.width, bar.analysis.height
+    evidence = Evidence(Box(width * 0.25, height * 0.5, width * 0.5, height * 0.75), "wine glass", 0.9)
+    bar.judgement.flags.append(Flag("alcohol", 0.9, True, [evidence], "wine glass"))
+    selection = select(result, config, top=5)
+    page = html_report.render(result, selection, folder, config)
+    path = folder.parent / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path, page, result, selection
+
+
+class _Collector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+        self.texts: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.urls += [value for name, value in attrs if name in ("src", "href") and value]
+
+    def handle_data(self, data):
+        self.texts.append(data)
+
+
+def test_self_contained_and_escaped(report):
+    _, page, result, selection = report
+    collector = _Collector()
+    collector.feed(page)
+    assert collector.urls and all(url.startswith("data:image/jpeg;base64,") for url in collector.urls)
+    assert "link" not in collector.tags and "url(" not in page and "http" not in page.split("</title>")[1]
+    assert NASTY_NAME not in page  # only in escaped form ...
+    assert any(NASTY_NAME in text for text in collector.texts)  # ... which the parser turns back into the name
+    assert selection.picks and all(pick.path in "".join(collector.texts) for pick in selection.picks)
+
+
+def test_strong_flag_photo_not_picked_and_its_box_is_drawn(report):
+    _, page, _, selection = report
+    assert "bar.jpg" not in {pick.path for pick in selection.picks}
+    assert 'class="box" style="left:25.00%;top:50.00%;width:25.00%;height:25.00%"' in page
+    assert "alcohol: wine glass 0.90" in page
+
+
+def test_picks_come_first_in_story_order(report):
+    _, page, _, selection = report
+    listed = [html.unescape(value) for value in re.findall(r'data-pick="([^"]*)"', page)]
+    assert listed == [pick.path for pick in selection.picks]
+    assert page.index('id="picks"') < page.index('id="all"')
+
+
+def _chromium(*arguments: str, profile) -> subprocess.CompletedProcess:
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        pytest.skip("chromium is not installed")
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+    ]
+    return subprocess.run([binary, *flags, *arguments], capture_output=True, text=True, timeout=120)
+
+
+def test_renders_in_headless_chromium(report, tmp_path):
+    path, _, result, selection = report
+    dom = _chromium("--dump-dom", path.as_uri(), profile=tmp_path / "profile").stdout
+    body = re.search(r"<body([^>]*)>", dom)
+    assert body, "chromium returned no DOM"
+    total = int(re.search(r'data-thumbnails="(\d+)"', body.group(1)).group(1))
+    rendered = int(re.search(r'data-thumbnails-rendered="(\d+)"', body.group(1)).group(1))
+    readable = sum(1 for photo in result.photos if photo.analysis.ok)
+    assert total == readable + len(selection.picks) and rendered == total
+    listed = [html.unescape(value) for value in re.findall(r'data-pick="([^"]*)"', dom)]
+    assert listed == [pick.path for pick in selection.picks]
+
+    screenshot = tmp_path / "report.png"
+    _chromium(f"--screenshot={screenshot}", "--window-size=1280,2000", path.as_uri(), profile=tmp_path / "profile2")
+    image = np.asarray(Image.open(screenshot).convert("RGB"))
+    assert image.shape == (2000, 1280, 3)
+    assert image.std() > 20  # photos and text, not a blank page

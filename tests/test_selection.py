@@ -1,0 +1,195 @@
+"""Selection on constructed scan results: grouping, best of group, red flags, story order, reasons, --from."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from photocheck.outputs import json_output
+from photocheck.outputs.atomic import write_atomic
+from photocheck.results import Box, Evidence, Face, Flag, Judgement, PeopleCount, PhotoAnalysis, Quality
+from photocheck.scan import PhotoResult, ScanResult
+from photocheck.scan_file import load_scan
+from photocheck.selection import select
+
+DIMENSIONS = 64
+
+
+def unit(seed: int) -> np.ndarray:
+    vector = np.random.default_rng(seed).normal(size=DIMENSIONS).astype(np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def blend(a: np.ndarray, b: np.ndarray, similarity: float) -> np.ndarray:
+    """A unit vector with the given cosine similarity to `a`, built towards `b`."""
+    b = b - a * float(a @ b)
+    b /= np.linalg.norm(b)
+    return (similarity * a + np.sqrt(1 - similarity**2) * b).astype(np.float32)
+
+
+def photo(
+    name, embedding, score=70.0, verdict="post", people=5, faces=5, taken_at=None, flags=(), artist=None, smile=0.9
+) -> PhotoResult:
+    face_list = [Face(Box(10.0 * i, 0, 10.0 * i + 8, 8), 0.9, 0.95, smile, 0.3, 100.0) for i in range(faces)]
+    category = "group" if people >= 4 else "small_group" if people >= 2 else "single" if people == 1 else "none"
+    analysis = PhotoAnalysis(
+        path=name, ok=True, width=100, height=100, taken_at=taken_at, artist=artist, faces=face_list,
+        embedding=embedding, quality=Quality(120.0, 0.5, 0.0, 0.0, True),
+    )
+    judgement = Judgement(
+        people=PeopleCount(people, faces, people, category), score=score, verdict=verdict, flags=list(flags)
+    )
+    return PhotoResult(analysis, judgement)
+
+
+def strong_flag(kind="alcohol") -> Flag:
+    return Flag(kind, 0.95, True, [Evidence(Box(1, 1, 20, 20), "beer bottle", 0.95)], "beer bottle in hand")
+
+
+def scan_of(*photos: PhotoResult) -> ScanResult:
+    return ScanResult(root="event", photos=list(photos))
+
+
+def codes(reasons) -> list[str]:
+    return [reason.code for reason in reasons]
+
+
+def test_near_duplicates_grouped_and_best_kept(config):
+    base = unit(1)
+    result = scan_of(
+        photo("a.jpg", base, score=60),
+        photo("b.jpg", blend(base, unit(2), 0.95), score=80),
+        photo("c.jpg", unit(3), score=50),
+    )
+    selection = select(result, config, top=10)
+    [group] = selection.groups
+    assert group.best == "b.jpg" and group.members == ["b.jpg", "a.jpg"] and group.kind == "near_duplicate"
+    assert {pick.path for pick in selection.picks} == {"b.jpg", "c.jpg"}
+    [b_pick] = [pick for pick in selection.picks if pick.path == "b.jpg"]
+    assert b_pick.stands_for == ["a.jpg"]
+    assert codes(b_pick.reasons)[0] == "selection.pick.best_of_group"
+    [rejection] = selection.rejected
+    assert rejection.path == "a.jpg" and codes(rejection.reasons) == ["selection.reject.near_duplicate"]
+    assert rejection.reasons[0].values["best"] == "b.jpg"
+
+
+def test_best_of_group_prefers_smiles_then_open_eyes_when_scores_tie(config):
+    base = unit(1)
+    result = scan_of(
+        photo("frowning.jpg", base, score=None, verdict=None, smile=0.1),
+        photo("smiling.jpg", blend(base, unit(2), 0.97), score=None, verdict=None, smile=0.95),
+    )
+    [group] = select(result, config, top=5).groups
+    assert group.best == "smiling.jpg"
+
+
+@pytest.mark.parametrize(("seconds", "grouped"), [(4, True), (600, False)])
+def test_burst_needs_capture_time_close(config, seconds, grouped):
+    base = unit(1)
+    later = f"2024-07-12T10:{seconds // 60:02d}:{seconds % 60:02d}"
+    result = scan_of(
+        photo("x.jpg", base, taken_at="2024-07-12T10:00:00"),
+        photo("y.jpg", blend(base, unit(2), 0.8), taken_at=later, score=60),
+    )
+    groups = select(result, config, top=5).groups
+    assert (len(groups) == 1 and groups[0].kind == "burst" and groups[0].best == "x.jpg") == grouped
+    assert len(groups) == int(grouped)
+
+
+def test_strong_flag_never_picked_even_when_best(config):
+    base = unit(1)
+    result = scan_of(
+        photo("beer.jpg", unit(5), score=95, flags=[strong_flag()]),
+        photo("twin_beer.jpg", base, score=90, flags=[strong_flag()]),
+        photo("twin_clean.jpg", blend(base, unit(2), 0.96), score=70),
+        photo("plain.jpg", unit(6), score=40, verdict="maybe"),
+    )
+    selection = select(result, config, top=10)
+    picked = {pick.path for pick in selection.picks}
+    assert picked == {"twin_clean.jpg", "plain.jpg"}
+    why_not = {rejection.path: codes(rejection.reasons) for rejection in selection.rejected}
+    assert why_not["beer.jpg"] == ["selection.reject.strong_flag"]
+    # The clean twin stands for its flagged near-duplicate, not the other way round.
+    assert why_not["twin_beer.jpg"][0] == "selection.reject.strong_flag"
+    assert "selection.reject.near_duplicate" in why_not["twin_beer.jpg"]
+
+
+def test_weak_flag_and_skip_left_out_with_reasons(config):
+    weak = Flag("advertising", 0.5, False, [], "brand text")
+    result = scan_of(
+        photo("weak.jpg", unit(1), verdict="maybe", flags=[weak]),
+        photo("skip.jpg", unit(2), score=20, verdict="skip"),
+        photo("fine.jpg", unit(3)),
+    )
+    selection = select(result, config, top=10)
+    assert [pick.path for pick in selection.picks] == ["fine.jpg"]
+    why_not = {rejection.path: codes(rejection.reasons) for rejection in selection.rejected}
+    assert why_not == {"weak.jpg": ["selection.reject.weak_flag"], "skip.jpg": ["selection.reject.verdict_skip"]}
+
+
+def test_story_order_per_day_limit_and_slots(config):
+    photos = [
+        photo("d1_evening.jpg", unit(1), taken_at="2024-07-12T19:00:00", score=90),
+        photo("d1_morning.jpg", unit(2), taken_at="2024-07-12T08:00:00", score=70),
+        photo("d1_noon.jpg", unit(3), taken_at="2024-07-12T12:30:00", score=50),
+        photo("d2_morning.jpg", unit(4), taken_at="2024-07-13T09:00:00", score=80),
+        photo("undated.jpg", unit(5), score=85),
+    ]
+    selection = select(scan_of(*photos), config, per_day=2)
+    order = [pick.path for pick in selection.picks]
+    assert order == ["d1_morning.jpg", "d1_evening.jpg", "d2_morning.jpg", "undated.jpg"]
+    times = [pick.taken_at for pick in selection.picks if pick.taken_at]
+    assert times == sorted(times)
+    [left_out] = selection.rejected
+    assert left_out.path == "d1_noon.jpg" and codes(left_out.reasons) == ["selection.reject.day_full"]
+    slots = {pick.path: pick.slot for pick in selection.picks}
+    assert slots["d1_evening.jpg"] == "17:00" and slots["d1_morning.jpg"] == "12:00"  # strongest of the day: prime time
+
+
+def test_top_prefers_new_scene_over_similar_scene(config):
+    base = unit(1)
+    result = scan_of(
+        photo("scene1.jpg", base, score=80),
+        photo("scene1_again.jpg", blend(base, unit(2), 0.85), score=79),  # same scene, not a near-duplicate
+        photo("scene2.jpg", unit(3), score=75),
+    )
+    selection = select(result, config, top=2)
+    assert {pick.path for pick in selection.picks} == {"scene1.jpg", "scene2.jpg"}
+    [rejection] = selection.rejected
+    assert rejection.path == "scene1_again.jpg" and codes(rejection.reasons) == ["selection.reject.outranked"]
+
+
+def test_every_photo_is_picked_or_explained_and_captions_credit_the_artist(config):
+    photos = [photo(f"p{i}.jpg", unit(i), score=50.0 + i, artist="Jan Peeters" if i == 3 else None) for i in range(8)]
+    photos.append(PhotoResult(PhotoAnalysis(path="broken.jpg", ok=False, error="empty file (0 bytes)"), None))
+    selection = select(scan_of(*photos), config, top=3)
+    assert len(selection.picks) == 3
+    picked = {pick.path for pick in selection.picks}
+    rejected = {rejection.path for rejection in selection.rejected}
+    assert picked | rejected == {p.analysis.path for p in photos} and not picked & rejected
+    assert all(rejection.reasons and rejection.reasons[0].detail for rejection in selection.rejected)
+    assert all(pick.reasons for pick in selection.picks)
+    for pick in selection.picks:
+        assert pick.caption.startswith("#KSAinbeeld")
+        assert ("📷 Jan Peeters" in pick.caption) == (pick.path == "p3.jpg")
+
+
+def test_unjudged_photos_rank_as_maybe(config):
+    result = scan_of(photo("a.jpg", unit(1), score=None, verdict=None), photo("b.jpg", unit(2), verdict="maybe", score=50))
+    selection = select(result, config, top=5)
+    assert {pick.path for pick in selection.picks} == {"a.jpg", "b.jpg"}
+    assert "selection.pick.verdict_unknown" in codes(next(p for p in selection.picks if p.path == "a.jpg").reasons)
+
+
+def test_select_from_scan_json_groups_the_same_way(config, tmp_path):
+    base = unit(1)
+    original = scan_of(photo("a.jpg", base, score=60), photo("b.jpg", blend(base, unit(2), 0.95), score=80))
+    path = tmp_path / "scan.json"
+    write_atomic(path, json_output.dumps(original))
+    reloaded = load_scan(path, config)
+    assert [p.analysis.path for p in reloaded.photos] == ["a.jpg", "b.jpg"]
+    first = reloaded.photos[0].analysis
+    assert first.faces[0].box == original.photos[0].analysis.faces[0].box and first.quality.sharpness == 120.0
+    assert float(first.embedding @ base) > 0.999  # float16 in the JSON is precise enough for grouping
+    [group] = select(reloaded, config, top=5).groups
+    assert set(group.members) == {"a.jpg", "b.jpg"}
