@@ -16,6 +16,7 @@ from typing import Any
 
 from photocheck.config import DEFAULTS_SOURCE, Config, ConfigError, load_config
 from photocheck.i18n import LANGUAGES, locale_language, message
+from photocheck.user_dirs import user_config_dir
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -30,9 +31,7 @@ COMMENT_TRANSLATIONS = "defaults_comments_{language}.toml"
 
 def user_config_file(environ: Mapping[str, str] = os.environ) -> Path:
     """`$XDG_CONFIG_HOME/photocheck/photocheck.toml`, else `~/.config/photocheck/photocheck.toml`."""
-    xdg = environ.get("XDG_CONFIG_HOME")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".config"
-    return base / "photocheck" / CONFIG_NAME
+    return user_config_dir(environ) / CONFIG_NAME
 
 
 def photo_folder(target: Path) -> Path:

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 # Pillow's bomb check stays on, raised from its 89 MP default so 108 MP phone photos load (draft decoding keeps
 # them small); our own `max_megapixels` limit gives a readable per-file error before any pixel is decoded.

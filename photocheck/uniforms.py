@@ -8,7 +8,6 @@ and win over a built-in profile of the same name.
 from __future__ import annotations
 
 import math
-import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from photocheck.config import Config, ConfigError
+from photocheck.user_dirs import user_config_dir
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -87,9 +87,7 @@ def _quoted(text: str) -> str:
 
 
 def user_profile_dir() -> Path:
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".config"
-    return base / "photocheck" / "uniforms"
+    return user_config_dir() / "uniforms"
 
 
 def builtin_profile_names() -> list[str]:

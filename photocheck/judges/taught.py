@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from photocheck.results import Box, PhotoAnalysis
+from photocheck.user_dirs import user_config_dir
 
 FEATURE_VERSION = 1
 TAUGHT_ENV = "PHOTOCHECK_TAUGHT_DIR"
@@ -25,9 +26,7 @@ def taught_dir() -> Path:
     override = os.environ.get(TAUGHT_ENV)
     if override:
         return Path(override)
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".config"
-    return base / "photocheck" / "taught"
+    return user_config_dir() / "taught"
 
 
 def features(analysis: PhotoAnalysis) -> np.ndarray | None:
