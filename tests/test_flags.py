@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -13,7 +14,7 @@ from photocheck.judges import brands, taught
 from photocheck.judges.flags import judge_flags
 from photocheck.judges.policy import judge
 from photocheck.outputs import json_output, terminal
-from photocheck.results import Box
+from photocheck.results import Box, SceneLabel
 from photocheck.scan import scan
 from photocheck.teach import TeachError, teach
 from tests.conftest import SAMPLES
@@ -147,6 +148,11 @@ def test_teach_refuses_a_bad_kind_name(tmp_path, config):
         ("KBC", "KBC"),
         ("GIVOVA", "Givova"),
         ("HEINEK", "Heineken"),  # cut off at the photo's edge
+        ("OLLISTE", "Hollister"),  # cut off at both ends by a fold of the T-shirt
+        ("G1VOVA", "Givova"),  # OCR reads digits for look-alike letters
+        ("8ACARDI", "Bacardi"),
+        ("einek", None),  # too little of the name to count when cut at both ends
+        ("PRODEHEUVEL", None),
         ("bike", None),  # one letter from "Nike", but short names must match exactly
         ("KSA", None),
         ("Palmboom", None),  # "Palm" is a common word: exact match only
@@ -156,6 +162,21 @@ def test_teach_refuses_a_bad_kind_name(tmp_path, config):
 def test_brand_matching(text, brand):
     matches = brands.find_brands(text, 0.8)
     assert (matches[0].brand.name if matches else None) == brand
+
+
+@pytest.mark.parametrize(("text", "allowed"), [("K5A", True), ("CHIRO", True), ("KBC", False), ("1933-2008", False)])
+def test_movement_names_are_recognised_through_look_alike_digits(text, allowed):
+    assert brands.is_allowed(text) == allowed
+
+
+def test_litter_in_the_whole_photo_is_a_weak_flag_without_a_box(analyzer, config):
+    plain = analyzer.analyse(SAMPLES / "astronaut.jpg", "astronaut.jpg")
+    ashcan = SceneLabel("ashcan, trash can", 412, config.flags.litter.scene_min + 0.05)
+    flags, _ = _flags(replace(plain, scene=[ashcan]), config)
+    assert not flags["litter"].strong and flags["litter"].evidence[0].box is None
+    assert "ashcan" in flags["litter"].detail
+    faint = replace(ashcan, score=config.flags.litter.scene_min / 2)
+    assert "litter" not in _flags(replace(plain, scene=[faint]), config)[0]
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,11 @@
 Text and names are compared in a normal form (accents dropped, case folded, only letters and digits). Each line is
 cut into words and runs of up to three words written together, so "STELLA ARTOIS" and "StellaArtois" both match.
 A brand of 4 characters or more matches at a normalised edit distance of at most `1 - similarity`, or when a
-cut-off piece of it (at least 5 characters and 60 % of the name) starts or ends it; shorter brands and the
+cut-off piece of it (at least 5 characters and 60 % of the name; 75 % when cut at both ends, as on a folded
+T-shirt) lies in it; shorter brands and the
 `exact_only` names need the exact word. Runs that are a movement name (KSA, Chiro, ...) never count as a brand.
+A run that mixes letters and digits is also tried with the digits OCR confuses with letters read as those letters
+("G1VOVA", "K5A", "8ACARDI").
 """
 
 from __future__ import annotations
@@ -25,7 +28,10 @@ SHORT_NAME = 3  # names this short must be read exactly
 MAX_RUN = 3  # words joined into one candidate
 CUT_OFF_MIN = 5  # shortest cut-off piece of a longer name that counts
 CUT_OFF_SHARE = 0.6
+INNER_PIECE_SHARE = 0.75  # a piece cut at both ends ("OLLISTE") must cover more of the name
 ALCOHOL_WORD_REST = 4  # letters that must follow an alcohol word used as a prefix ("bierhuis")
+# Digits PP-OCR reads for letters of a similar shape; "1" stands for an "i" as often as for an "l".
+LOOK_ALIKE_LETTERS = (str.maketrans("0158", "oisb"), str.maketrans("0158", "olsb"))
 
 
 def normalise(text: str) -> str:
@@ -107,15 +113,18 @@ def similarity(candidate: str, brand: Brand, min_similarity: float) -> float:
     distance = edit_distance(candidate, brand.key, limit)
     if distance <= limit:
         return 1.0 - distance / longest
-    cut_off = len(candidate) >= CUT_OFF_MIN and len(candidate) >= CUT_OFF_SHARE * len(brand.key)
-    if cut_off and (brand.key.startswith(candidate) or brand.key.endswith(candidate)):
-        return len(candidate) / len(brand.key)
-    return 0.0
+    share = len(candidate) / len(brand.key)
+    if len(candidate) < CUT_OFF_MIN or candidate not in brand.key:
+        return 0.0
+    at_an_end = brand.key.startswith(candidate) or brand.key.endswith(candidate)
+    return share if share >= (CUT_OFF_SHARE if at_an_end else INNER_PIECE_SHARE) else 0.0
 
 
 def runs(words: list[str]) -> list[str]:
-    """Every word and every run of up to MAX_RUN consecutive words written together."""
-    return ["".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(len(words), i + MAX_RUN) + 1)]
+    """Every word and every run of up to MAX_RUN consecutive words written together, and its look-alike reading."""
+    joined = ["".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(len(words), i + MAX_RUN) + 1)]
+    mixed = [run for run in joined if any(ch.isdigit() for ch in run) and any(ch.isalpha() for ch in run)]
+    return joined + list(dict.fromkeys(run.translate(table) for run in mixed for table in LOOK_ALIKE_LETTERS))
 
 
 def find_brands(text: str, min_similarity: float) -> list[BrandMatch]:

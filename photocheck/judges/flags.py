@@ -114,7 +114,8 @@ def alcohol_findings(analysis: PhotoAnalysis, settings: Section) -> list[Finding
 
 
 def litter_findings(analysis: PhotoAnalysis, settings: Section) -> list[Finding]:
-    """Bags, packets, cartons or bins on the ground tiles; many drink containers in the lower half of the photo.
+    """Bags, packets, cartons or bins on the ground tiles or in the whole photo; many drink containers in the lower
+    half of the photo.
 
     Scores are capped at `max_confidence`: these are hints, not a litter detector.
     """
@@ -127,6 +128,10 @@ def litter_findings(analysis: PhotoAnalysis, settings: Section) -> list[Finding]
         if mass >= settings.tile_min:
             label = f"on the ground: {_top_names(region.labels, settings.classes)}"
             findings.append(Finding(Evidence(region.box, label, round(min(cap, mass), 3)), False))
+    scene = _mass(analysis.scene, settings.classes)
+    if scene >= settings.scene_min:
+        label = f"the whole photo looks like {_top_names(analysis.scene, settings.classes)}"
+        findings.append(Finding(Evidence(None, label, round(min(cap, scene), 3)), False))
     containers = [
         d for d in analysis.objects
         if d.label in settings.container_labels and d.box.center[1] >= analysis.height / 2
