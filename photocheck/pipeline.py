@@ -19,7 +19,7 @@ from photocheck.models.nanodet import NanoDet
 from photocheck.models.smile import SmileEstimator
 from photocheck.models.text_reader import TextReader
 from photocheck.regions import analyse_regions
-from photocheck.results import Box, Detection, Face, PhotoAnalysis, SceneLabel, failed
+from photocheck.results import Detection, Face, PhotoAnalysis, SceneLabel, failed
 from photocheck.torso import sample_torsos
 
 
@@ -36,7 +36,7 @@ class Analyzer:
         objects = config.objects
         self.object_detector = NanoDet(
             self.store, objects.min_score, objects.iou_threshold, objects.ignored_labels,
-            {"person": objects.person_min_score},
+            {"person": objects.person_min_score, "wine glass": objects.wine_glass_min_score},
         )
         self.scene_model = EfficientNetLite0(self.store)
         self.text_reader = TextReader(self.store.threads, config.text.detect_side, config.text.min_score)
