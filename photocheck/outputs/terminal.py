@@ -40,12 +40,14 @@ def _flags_cell(judgement) -> str:
 def _row(photo: PhotoResult, language: str) -> list[str]:
     analysis, judgement = photo.analysis, photo.judgement
     if judgement is None:
-        return [analysis.path, message("terminal.error", language), "", "", "", "", analysis.error or ""]
-    smiling = sum(1 for face in analysis.faces if face.smile is not None and face.smile >= 0.5)
+        return [analysis.path, message("terminal.error", language), "", "", "", "", "", "", analysis.error or ""]
+    smiling = judgement.smiling.count if judgement.smiling is not None else 0
     scene = analysis.scene[0].label.split(",")[0] if analysis.scene else ""
     objects = sorted({d.label for d in analysis.objects if d.label != "person"})
     return [
         analysis.path,
+        term("verdict", judgement.verdict, language),
+        f"{judgement.score:.0f}",
         term("people_category", judgement.people.category, language),
         str(judgement.people.count),
         str(len(analysis.faces)),
@@ -56,7 +58,7 @@ def _row(photo: PhotoResult, language: str) -> list[str]:
 
 
 def summary(result: ScanResult, language: str = DEFAULT_LANGUAGE) -> str:
-    columns = ("photo", "people", "count", "faces", "smiling", "red_flags", "scene")
+    columns = ("photo", "verdict", "score", "people", "count", "faces", "smiling", "red_flags", "scene")
     header = [message(f"terminal.{column}", language) for column in columns]
     rows = [header] + [_row(photo, language) for photo in result.photos]
     widths = [min(max(len(row[i]) for row in rows), 40) for i in range(len(header) - 1)]
