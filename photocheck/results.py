@@ -280,4 +280,5 @@ class Judgement:
     not_checked: list[str] = field(default_factory=list)  # red-flag kinds no model could check
     score: float | None = None
     verdict: str | None = None  # post | maybe | skip
+    confidence: float | None = None  # 0.5 (borderline) .. 1.0 (clear); see verdict.confident_margin
     reasons: list[Reason] = field(default_factory=list)

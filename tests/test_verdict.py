@@ -83,3 +83,16 @@ def test_unknown_or_mistyped_setting_is_refused(tmp_path, config):
     bad.write_text("[verdict]\npost_min = 'high'\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="must be float"):
         config.with_file(bad)
+
+
+@pytest.mark.parametrize(("score_shift", "expected"), [(0.0, 0.5), (7.5, 0.75), (15.0, 1.0), (40.0, 1.0)])
+def test_confidence_grows_with_the_distance_to_the_nearest_threshold(config, score_shift, expected):
+    from photocheck.judges.verdict import apply_verdict
+
+    settings = config.with_overrides(
+        {"verdict": {"base": config.verdict.post_min + score_shift - judge(_analysis(5), config).score
+                     + config.verdict.base}},
+        "test",
+    ).verdict
+    judgement = apply_verdict(judge(_analysis(5), config), _analysis(5), settings)
+    assert judgement.confidence == pytest.approx(expected, abs=0.01)

@@ -7,7 +7,8 @@ cut-off piece of it (at least 5 characters and 60 % of the name; 75 % when cut a
 T-shirt) lies in it; shorter brands and the
 `exact_only` names need the exact word. Runs that are a movement name (KSA, Chiro, ...) never count as a brand.
 A run that mixes letters and digits is also tried with the digits OCR confuses with letters read as those letters
-("G1VOVA", "K5A", "8ACARDI").
+("G1VOVA", "K5A", "8ACARDI"). A short movement name misread by one letter ("XSA") still names the movement when
+another word of the line is one that movement banners carry ("Jongens", "Sint-...", a province).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class BrandMatch:
 class Lexicon:
     brands: tuple[Brand, ...]
     allowed: frozenset[str]  # compact movement names
+    movement_context: frozenset[str]  # words on movement banners besides the name
     alcohol_words: tuple[str, ...]
     alcohol_categories: frozenset[str]
     tobacco_categories: frozenset[str]
@@ -81,6 +83,7 @@ def lexicon() -> Lexicon:
     return Lexicon(
         brands=brands,
         allowed=frozenset(compact(name) for name in data["allowed"]["names"]),
+        movement_context=frozenset(compact(word) for word in data["movement_context"]["words"]),
         alcohol_words=tuple(compact(word) for word in data["alcohol_words"]["names"]),
         alcohol_categories=frozenset(data["alcohol_categories"]),
         tobacco_categories=frozenset(data["tobacco_categories"]),
@@ -140,9 +143,22 @@ def find_brands(text: str, min_similarity: float) -> list[BrandMatch]:
     return sorted(best.values(), key=lambda match: -match.similarity)
 
 
+def _misread_short_name(word: str, known: Lexicon) -> bool:
+    return any(len(name) == SHORT_NAME and edit_distance(word, name, 1) <= 1 for name in known.allowed)
+
+
 def is_allowed(text: str) -> bool:
-    """True when the line names a youth movement (any word or run of words)."""
-    return any(run in lexicon().allowed for run in runs(normalise(text).split()))
+    """True when the line names a youth movement (any word or run of words), or names a short one misread by one
+    letter beside a word of movement banners."""
+    known = lexicon()
+    words = normalise(text).split()
+    if any(run in known.allowed for run in runs(words)):
+        return True
+    for i, word in enumerate(words):
+        others = words[:i] + words[i + 1:]
+        if _misread_short_name(word, known) and any(other in known.movement_context for other in others):
+            return True
+    return False
 
 
 def alcohol_words(text: str) -> list[str]:

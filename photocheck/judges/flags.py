@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 from photocheck.config import Section
 from photocheck.judges import brands, taught
-from photocheck.results import Evidence, Flag, PhotoAnalysis, SceneLabel
+from photocheck.results import Box, Evidence, Flag, PhotoAnalysis, SceneLabel, TextLine
 
 BUILT_IN_KINDS = ("alcohol", "advertising", "litter")
 SAME_BOX_IOU = 0.9  # a stored crop belongs to the detection whose box it repeats
+BLOCK_GAP = 1.0  # lines of one sign lie at most this many letter heights apart
+BLOCK_SIZE_RATIO = 2.0  # and their letters differ at most this much in size
 
 
 @dataclass
@@ -53,6 +55,7 @@ def text_findings(analysis: PhotoAnalysis, settings: Section) -> dict[str, list[
     """Findings per kind (advertising, alcohol, tobacco): brands, alcohol words, large unknown lettering."""
     known = brands.lexicon()
     found: dict[str, list[Finding]] = {"advertising": [], "alcohol": [], "tobacco": []}
+    unknown: list[TextLine] = []
     for line in analysis.texts:
         if line.score < settings.min_text_score:
             continue
@@ -76,12 +79,65 @@ def text_findings(analysis: PhotoAnalysis, settings: Section) -> dict[str, list[
             found["alcohol"].append(Finding(Evidence(line.box, label, round(line.score * 0.5, 3)), False))
             found["advertising"].append(Finding(Evidence(line.box, label, round(line.score * 0.5, 3)), False))
             continue
-        letters = sum(ch.isalpha() for ch in line.text)
-        large = analysis.height > 0 and line.box.height >= settings.large_text_height * analysis.height
-        if large and letters >= settings.large_text_min_letters and line.score >= settings.large_text_score:
-            label = f'large lettering "{line.text}" (no known brand)'
-            found["advertising"].append(Finding(Evidence(line.box, label, round(line.score * 0.5, 3)), False))
+        unknown.append(line)
+    found["advertising"] += lettering_findings(analysis, unknown, settings)
     return found
+
+
+def _text_size(box: Box) -> float:
+    """Letter height of a line, upright or vertical (a banner hung sideways)."""
+    return min(box.width, box.height)
+
+
+def _same_block(a: Box, b: Box) -> bool:
+    """Two lines of one sign or banner: letters of a similar size, at most about a letter apart."""
+    small, large = sorted((_text_size(a), _text_size(b)))
+    gap = large * BLOCK_GAP
+    near = a.x1 - gap <= b.x2 and b.x1 - gap <= a.x2 and a.y1 - gap <= b.y2 and b.y1 - gap <= a.y2
+    return near and small >= large / BLOCK_SIZE_RATIO
+
+
+def _blocks(lines: list[TextLine]) -> list[list[TextLine]]:
+    """Lines grouped into signs and banners (connected by `_same_block`)."""
+    blocks: list[list[TextLine]] = []
+    for line in lines:
+        joined = [block for block in blocks if any(_same_block(line.box, other.box) for other in block)]
+        blocks = [block for block in blocks if block not in joined] + [[line] + [l for b in joined for l in b]]
+    return blocks
+
+
+def lettering_findings(analysis: PhotoAnalysis, unknown: list[TextLine], settings: Section) -> list[Finding]:
+    """Large, legible lettering of no known brand in the background: weak evidence of advertising.
+
+    A sign counts, not a word: lines are grouped into blocks and a block needs `large_text_min_words` words. Blocks
+    beside a movement name are the movement's banner; lettering on a person is clothing (event and club T-shirts
+    are common; brands on clothes are caught by the lexicon).
+    """
+    read = [line for line in analysis.texts if line.score >= settings.min_text_score]
+    persons = [d.box for d in analysis.objects if d.label == "person"]
+    findings = []
+    for block in _blocks(read):
+        lettering = [line for line in block if line in unknown]
+        if not lettering or any(brands.is_allowed(line.text) for line in block):
+            continue
+        background = [line for line in lettering if not any(_inside(line.box.center, p) for p in persons)]
+        words = " ".join(line.text for line in background)
+        letters = sum(ch.isalpha() for ch in words)
+        large = analysis.height > 0 and any(
+            _text_size(line.box) >= settings.large_text_height * analysis.height for line in background
+        )
+        clear = any(line.score >= settings.large_text_score for line in background)
+        if large and clear and letters >= settings.large_text_min_letters and \
+                len(brands.normalise(words).split()) >= settings.large_text_min_words:
+            box = Box(min(l.box.x1 for l in background), min(l.box.y1 for l in background),
+                      max(l.box.x2 for l in background), max(l.box.y2 for l in background))
+            score = round(max(line.score for line in background) * 0.5, 3)
+            findings.append(Finding(Evidence(box, f'large lettering "{words}" (no known brand)', score), False))
+    return findings
+
+
+def _inside(point: tuple[float, float], box: Box) -> bool:
+    return box.x1 <= point[0] <= box.x2 and box.y1 <= point[1] <= box.y2
 
 
 def alcohol_findings(analysis: PhotoAnalysis, settings: Section) -> list[Finding]:

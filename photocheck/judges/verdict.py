@@ -119,11 +119,15 @@ def apply_verdict(
         verdict = "maybe"
     else:
         verdict = "skip"
-    if any(flag.strong for flag in judgement.flags):
-        verdict = "skip"
+    margin = min(abs(score - settings.post_min), abs(score - settings.maybe_min))
+    confidence = 0.5 + 0.5 * min(1.0, margin / settings.confident_margin)
+    strong_flags = [flag.confidence for flag in judgement.flags if flag.strong]
+    if strong_flags:
+        verdict, confidence = "skip", max(strong_flags)
     elif judgement.flags and verdict == "post":
         verdict = "maybe"
     judgement.reasons = [localized(reason, language) for reason in reasons]
     judgement.score = round(score, 1)
     judgement.verdict = verdict
+    judgement.confidence = round(confidence, 2)
     return judgement

@@ -82,7 +82,10 @@ def explanation(photo: PhotoResult, language: str = DEFAULT_LANGUAGE) -> str:
     if judgement is None:
         return message("terminal.explain_unreadable", language, path=analysis.path, error=analysis.error) + "\n"
     verdict = term("verdict", judgement.verdict, language).upper()
-    lines = [message("terminal.explain_verdict", language, path=analysis.path, verdict=verdict, score=f"{judgement.score:.0f}")]
+    lines = [message(
+        "terminal.explain_verdict", language, path=analysis.path, verdict=verdict,
+        score=f"{judgement.score:.0f}", confidence=f"{judgement.confidence:.0%}",
+    )]
     for reason in judgement.reasons:
         lines.append(f"  {reason.effect:+5.0f}  [{term('policy', reason.policy, language)}] {reason.detail}")
     if judgement.not_checked:
