@@ -14,7 +14,7 @@ from photocheck.judges import brands, taught
 from photocheck.judges.flags import judge_flags
 from photocheck.judges.policy import judge
 from photocheck.outputs import json_output, terminal
-from photocheck.results import Box, SceneLabel
+from photocheck.results import Box, Detection, SceneLabel
 from photocheck.scan import scan
 from photocheck.teach import TeachError, teach
 from tests.conftest import SAMPLES
@@ -29,14 +29,20 @@ def empty_taught_dir(tmp_path, monkeypatch):
     return folder / "photocheck" / "taught"
 
 
-def _text_photo(path, text: str) -> Box:
-    """A white 900x600 photo with `text` in large print; returns the box the text was drawn in."""
+def _text_photo(path, text: str, *more_lines: str) -> Box:
+    """A white 900x600 photo with `text` (and any more lines below it, as on a sign) in large print; returns the
+    box the first line was drawn in."""
     image = np.full((600, 900, 3), 255, np.uint8)
-    origin, font, scale, thickness = (80, 330), cv2.FONT_HERSHEY_DUPLEX, 3.0, 6
-    (width, height), baseline = cv2.getTextSize(text, font, scale, thickness)
-    cv2.putText(image, text, origin, font, scale, (20, 20, 20), thickness, cv2.LINE_AA)
+    font, scale, thickness = cv2.FONT_HERSHEY_DUPLEX, 2.2 if more_lines else 3.0, 6
+    top = 330 - 40 * len(more_lines)
+    boxes = []
+    for i, line in enumerate((text, *more_lines)):
+        origin = (80, top + 80 * i)
+        (width, height), baseline = cv2.getTextSize(line, font, scale, thickness)
+        cv2.putText(image, line, origin, font, scale, (20, 20, 20), thickness, cv2.LINE_AA)
+        boxes.append(Box(origin[0], origin[1] - height, origin[0] + width, origin[1] + baseline))
     cv2.imwrite(str(path), image)
-    return Box(origin[0], origin[1] - height, origin[0] + width, origin[1] + baseline)
+    return boxes[0]
 
 
 def _flags(analysis, config):
@@ -64,6 +70,30 @@ def test_movement_name_is_not_advertising(tmp_path, analyzer, config, text):
     assert any(text.lower() in line.text.lower() for line in analysis.texts)  # it was read, and still allowed
     flags, _ = _flags(analysis, config)
     assert "advertising" not in flags and "alcohol" not in flags
+
+
+def test_a_sign_of_unknown_words_in_the_background_is_weak_advertising(tmp_path, analyzer, config):
+    _text_photo(tmp_path / "sign.jpg", "GARAGE DUPONT", "BANDEN")
+    analysis = analyzer.analyse(tmp_path / "sign.jpg", "sign.jpg")
+    flags, _ = _flags(analysis, config)
+    assert not flags["advertising"].strong and "no known brand" in flags["advertising"].detail
+    # The same lettering on a person is clothing (an event T-shirt), not a sign.
+    wearer = Detection("person", Box(0, 0, analysis.width, analysis.height), 0.9)
+    assert "advertising" not in _flags(replace(analysis, objects=[wearer]), config)[0]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ("KSA", "Oostakker Noord"),  # a place beside the movement's name on one banner
+        ("Oosterzele",),  # one word: a place or a name, not a sign
+    ],
+)
+def test_movement_banners_and_lone_names_are_not_advertising(tmp_path, analyzer, config, lines):
+    _text_photo(tmp_path / "banner.jpg", *lines)
+    analysis = analyzer.analyse(tmp_path / "banner.jpg", "banner.jpg")
+    assert any(lines[-1].split()[-1].lower() in line.text.lower() for line in analysis.texts)  # it was read
+    assert "advertising" not in _flags(analysis, config)[0]
 
 
 def test_drink_evidence_lies_on_detected_drinks_inside_the_photo(analyzer, config):
@@ -164,7 +194,20 @@ def test_brand_matching(text, brand):
     assert (matches[0].brand.name if matches else None) == brand
 
 
-@pytest.mark.parametrize(("text", "allowed"), [("K5A", True), ("CHIRO", True), ("KBC", False), ("1933-2008", False)])
+@pytest.mark.parametrize(
+    ("text", "allowed"),
+    [
+        ("K5A", True),
+        ("CHIRO", True),
+        ("KBC", False),
+        ("1933-2008", False),
+        ("XSA Sint-Amands Jongens", True),  # "KSA" misread by one letter, on a banner naming the group
+        ("KLI Meisjes", True),
+        ("XSA", False),  # a misread name alone is not enough
+        ("XSA Gent", False),  # nor beside a word that is not typical of movement banners
+        ("KBC Jongens", False),  # two letters from "KSA"
+    ],
+)
 def test_movement_names_are_recognised_through_look_alike_digits(text, allowed):
     assert brands.is_allowed(text) == allowed
 

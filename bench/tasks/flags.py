@@ -12,6 +12,8 @@ F1 on the other folds is chosen among candidates and applied to the held-out fol
 - alcohol_coco128: images with a bottle or wine glass box vs images without (any alcohol flag counts);
 - alcohol_youth: youth_dev `alcohol` yes vs no ("unsure" left out);
 - advertising_youth: youth_dev `advertising_or_logo` yes vs no ("unsure" left out); `_strong` counts strong flags only;
+  `_cv_` re-chooses the large-lettering height on 3 folds; `_text_seconds_per_photo` times the OCR alone (re-run on
+  the youth_dev photos at working size, at the configured `text.detect_side`);
 - litter: litter_street_santiago yes vs its no plus youth_dev `litter` no;
 - tobacco (taught): the classifier of `photocheck teach` trained on one half of smoking_cigarette (split by source
   photo, so augmented copies of one photo never straddle the halves) plus one half of the youth_dev and coco128
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +33,7 @@ from evaldata import youth_dev_rows
 from photocheck.config import default_config
 from photocheck.judges import taught
 from photocheck.judges.flags import judge_flags
+from photocheck.loading import load_photo
 from photocheck.pipeline import Analyzer
 from photocheck.results import PhotoAnalysis
 from photocheck.scan import scan
@@ -171,10 +175,27 @@ def _litter(metrics: dict, dataset: Path, litter: dict, youth: dict, youth_rows:
                      [0.02, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3, 1.0], folds=sum(y for _, y in litter_cases))
 
 
-def _advertising(metrics: dict, youth: dict, youth_rows: list[dict], config) -> None:
+def _text_seconds_per_photo(folder: Path, analyzer: Analyzer, config) -> float:
+    """OCR time (detector and recogniser at the configured `text.detect_side`) per photo at working size."""
+    elapsed = []
+    for path in sorted(folder.glob("*.jpg")):
+        rgb = load_photo(path, config.loading.working_size, config.loading.max_megapixels).rgb
+        start = time.perf_counter()
+        analyzer.text_reader.read(rgb)
+        elapsed.append(time.perf_counter() - start)
+    return float(np.mean(elapsed))
+
+
+def _advertising(metrics: dict, dataset: Path, youth: dict, youth_rows: list[dict], config, analyzer) -> None:
     advertising = _labelled_youth(youth_rows, "advertising_or_logo", youth)
+    metrics["advertising_text_detect_side"] = config.text.detect_side
+    metrics["advertising_text_seconds_per_photo"] = _text_seconds_per_photo(
+        dataset / "youth_dev" / "images", analyzer, config
+    )
     _report(metrics, "advertising_youth_strong", [_flagged(a, "advertising", config, strong_only=True)
                                                   for a, _ in advertising], [y for _, y in advertising])
+    _cross_validated(metrics, "advertising_youth", advertising, "advertising", config,
+                     "flags.advertising.large_text_height", [0.02, 0.03, 0.04, 0.05, 0.07, 0.1, 1.0], folds=3)
     _report(metrics, "advertising_youth", [_flagged(a, "advertising", config) for a, _ in advertising],
             [y for _, y in advertising])
 
@@ -201,5 +222,5 @@ def run(dataset: Path, options: list[str]) -> dict:
     if "tobacco" in kinds:
         _tobacco(metrics, smoking, youth, coco, youth_rows, config)
     if "advertising" in kinds:
-        _advertising(metrics, youth, youth_rows, config)
+        _advertising(metrics, dataset, youth, youth_rows, config, analyzer)
     return metrics
