@@ -13,9 +13,10 @@ import typer
 
 from photocheck import flow
 from photocheck.cache import default_cache_dir
-from photocheck.config import Config, ConfigError, load_config
+from photocheck.close_look import select_closely
+from photocheck.config import Config, ConfigError
 from photocheck.config_files import candidate_files, describe, effective_config, starter_file, user_config_file
-from photocheck.i18n import locale_language, message, term
+from photocheck.i18n import explained, locale_language, message, term
 from photocheck.models.base import ModelFileError
 from photocheck.outputs import export, html_report, json_output, terminal, terminal_selection
 from photocheck.outputs import xmp as xmp_sidecars
@@ -23,7 +24,6 @@ from photocheck.outputs.atomic import write_atomic
 from photocheck.scan import ScanResult
 from photocheck.scan import scan as run_scan
 from photocheck.scan_file import ScanFileError, load_scan
-from photocheck.selection import select as run_select
 from photocheck.teach import TeachError
 from photocheck.teach import teach as run_teach
 from photocheck.uniform_calibration import CalibrationError, calibrate
@@ -44,6 +44,10 @@ ProfileOption = typer.Option(
 )
 NoCacheOption = typer.Option(
     False, "--no-cache", help="Analyse every photo again instead of reusing earlier analyses (the cache is not touched)."
+)
+NoCloseLookOption = typer.Option(
+    False, "--no-close-look",
+    help="Skip the close look: the picks are not read again with the larger text detector ([selection] close_look_text_side).",
 )
 
 
@@ -87,14 +91,14 @@ def _settings(target: Path | None, config_file: Path | None, lang: Language | No
     try:
         return effective_config(target, config_file, lang.value if lang is not None else None)[0]
     except ConfigError as exc:
-        _fail(message("error.config", _language(lang), detail=exc), EXIT_SETUP)
+        _fail(message("error.config", _language(lang), detail=explained(exc, _language(lang))), EXIT_SETUP)
 
 
 def _scan_or_fail(target: Path, config: Config, profile: str | None = None, **options) -> ScanResult:
     try:
         return run_scan(target, config_with_profile(config, profile), **options)
     except ConfigError as exc:
-        _fail(message("error.config", config.output.language, detail=exc), EXIT_SETUP)
+        _fail(message("error.config", config.output.language, detail=explained(exc, config.output.language)), EXIT_SETUP)
     except ModelFileError as exc:
         _fail(message("error.model_file", config.output.language, detail=exc), EXIT_SETUP)
 
@@ -158,7 +162,7 @@ def select(
     top: Optional[int] = typer.Option(None, "--top", min=1, help="Recommend at most N photos overall."),
     per_day: Optional[int] = typer.Option(None, "--per-day", min=1, help="Recommend at most K photos per capture day."),
     scan_file: Optional[Path] = typer.Option(
-        None, "--from", help="Reuse a scan written by 'scan --json' (re-judged with the current settings; no models run)."
+        None, "--from", help="Reuse a scan written by 'scan --json' (re-judged with the current settings; only the close look runs models)."
     ),
     json_path: Optional[str] = typer.Option(None, "--json", help="Write scan, groups and selection as JSON to PATH, or '-'."),
     export_dir: Optional[Path] = typer.Option(None, "--export", help="Copy the picks here, location data removed."),
@@ -166,6 +170,7 @@ def select(
     report_path: Optional[Path] = typer.Option(None, "--report", help="Write a self-contained HTML report."),
     config_file: Optional[Path] = ConfigOption,
     no_cache: bool = NoCacheOption,
+    no_close_look: bool = NoCloseLookOption,
     lang: Optional[Language] = LangOption,
 ) -> None:
     """Group similar photos, recommend a set to post in story order, and hand it over."""
@@ -177,13 +182,19 @@ def select(
         try:
             result = load_scan(scan_file, config)
         except (ConfigError, ScanFileError) as exc:
-            _fail(message("error.scan_file", language, detail=exc), EXIT_SETUP)
-    else:
-        cache = None if no_cache else default_cache_dir()
+            _fail(message("error.scan_file", language, detail=explained(exc, language)), EXIT_SETUP)
+    cache = None if no_cache else default_cache_dir()
+    if scan_file is None:
         result = _scan_or_fail(folder, config, progress=_progress(language), workers=0, cache=cache)
     if result.readable == 0:
         _fail(message("error.none_readable", language, count=len(result.photos), path=scan_file or folder), EXIT_NOTHING_READ)
-    selection = run_select(result, config, top=top, per_day=per_day)
+    try:
+        result, selection = select_closely(
+            result, config, folder, top=top, per_day=per_day, close_look=not no_close_look, cache=cache,
+            progress=_progress(language),
+        )
+    except ModelFileError as exc:
+        _fail(message("error.model_file", language, detail=exc), EXIT_SETUP)
 
     to_stdout = json_path == "-"
     if to_stdout:
@@ -195,15 +206,15 @@ def select(
         write_atomic(report_path, html_report.render(result, selection, folder, config))
         typer.echo(message("flow.report", language, path=report_path), err=to_stdout)
     if export_dir is not None:
-        for outcome in export.export_picks(selection, folder, export_dir):
-            typer.echo(f"export: {outcome.path}: {outcome.detail}", err=to_stdout)
+        for outcome in export.export_picks(selection, folder, export_dir, language):
+            typer.echo(message("export.outcome", language, path=outcome.path, detail=outcome.detail), err=to_stdout)
     if xmp:
         outcomes = xmp_sidecars.write_sidecars(result, selection, folder, config)
         for outcome in outcomes:
             if outcome.status != "written":
-                typer.echo(f"xmp: {outcome.path}: {outcome.detail}", err=to_stdout)
+                typer.echo(message("xmp.outcome", language, path=outcome.path, detail=outcome.detail), err=to_stdout)
         written = sum(1 for outcome in outcomes if outcome.status == "written")
-        typer.echo(f"xmp: {written} sidecars written next to the photos", err=to_stdout)
+        typer.echo(message("xmp.count", language, count=written), err=to_stdout)
 
 
 @app.command()
@@ -213,28 +224,34 @@ def teach(
     negative: Path = typer.Option(..., "--negative", help="Folder of photos that do not (ideally your own events)."),
     config_file: Optional[Path] = ConfigOption,
     no_cache: bool = NoCacheOption,
+    lang: Optional[Language] = LangOption,
 ) -> None:
     """Learn a red-flag KIND from example photos; every later scan checks it."""
     for folder in (positive, negative):
         if not folder.is_dir():
-            _fail(f"{folder} is not a folder", 2)
+            _fail(message("error.not_a_folder", _language(lang), path=folder), 2)
+    config = _settings(positive, config_file, lang)
+    language = config.output.language
     try:
         result = run_teach(
-            kind, positive, negative, load_config(config_file), progress=terminal.ProgressLine(),
+            kind, positive, negative, config, progress=_progress(language),
             cache=None if no_cache else default_cache_dir(),
         )
-    except (ConfigError, ModelFileError) as exc:
-        _fail(str(exc), EXIT_SETUP)
+    except ConfigError as exc:
+        _fail(message("error.config", language, detail=explained(exc, language)), EXIT_SETUP)
+    except ModelFileError as exc:
+        _fail(message("error.model_file", language, detail=exc), EXIT_SETUP)
     except TeachError as exc:
-        _fail(str(exc), 2)
+        _fail(explained(exc, language), 2)
     info = result.classifier.info
-    typer.echo(
-        f"taught '{kind}' from {info['positives']} positive and {info['negatives']} negative photos: "
-        f"cross-validated recall {info['cross_validated_recall']:.2f} at a false-positive rate of "
-        f"{info['cross_validated_false_positive_rate']:.2f}\nstored in {result.path}"
-    )
+    typer.echo(message(
+        "teach.learnt", language, kind=kind, positives=info["positives"], negatives=info["negatives"],
+        recall=f"{info['cross_validated_recall']:.2f}",
+        false_positive_rate=f"{info['cross_validated_false_positive_rate']:.2f}",
+    ))
+    typer.echo(message("teach.stored", language, path=result.path))
     for path in result.unreadable:
-        typer.echo(f"skipped (unreadable): {path}", err=True)
+        typer.echo(message("teach.skipped", language, path=path), err=True)
 
 
 @app.command("calibrate-uniform")
@@ -242,19 +259,26 @@ def calibrate_uniform(
     name: str = typer.Argument(..., help="Profile name (lower case), later used as --profile NAME."),
     images: list[Path] = typer.Argument(..., help="A few photos of people wearing the uniform, faces in view."),
     config_file: Optional[Path] = ConfigOption,
+    lang: Optional[Language] = LangOption,
 ) -> None:
     """Learn a uniform profile from photos of people wearing it; saved in the user's config folder."""
     for image in images:
         if not image.is_file():
-            _fail(f"{image} is not a file", 2)
+            _fail(message("error.not_a_file", _language(lang), path=image), 2)
+    config = _settings(images[0], config_file, lang)
+    language = config.output.language
     try:
-        profile, path = calibrate(name, images, load_config(config_file))
-    except (ConfigError, ModelFileError) as exc:
-        _fail(str(exc), EXIT_SETUP)
+        profile, path = calibrate(name, images, config)
+    except ConfigError as exc:
+        _fail(message("error.config", language, detail=explained(exc, language)), EXIT_SETUP)
+    except ModelFileError as exc:
+        _fail(message("error.model_file", language, detail=exc), EXIT_SETUP)
     except CalibrationError as exc:
-        _fail(str(exc), 2)
-    typer.echo(f"learnt uniform profile '{profile.name}' ({len(profile.shirt)} shirt colour, "
-               f"{len(profile.neckerchief)} neckerchief colour)\nstored in {path}")
+        _fail(explained(exc, language), 2)
+    typer.echo(message(
+        "calibrate.learnt", language, name=profile.name, shirts=len(profile.shirt), neckerchiefs=len(profile.neckerchief)
+    ))
+    typer.echo(message("calibrate.stored", language, path=path))
 
 
 @app.command(FLOW_COMMAND)
@@ -268,6 +292,7 @@ def check(
     config_file: Optional[Path] = ConfigOption,
     profile: Optional[str] = ProfileOption,
     no_cache: bool = NoCacheOption,
+    no_close_look: bool = NoCloseLookOption,
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an error."),
 ) -> None:
     """The whole after-event flow: scan, judge, select, write the HTML report and JSON, print a short summary."""
@@ -277,7 +302,8 @@ def check(
         config = config_with_profile(effective_config(photos, config_file, lang.value if lang else None)[0], profile)
         language = config.output.language
         outcome = flow.run(
-            photos, config, out, progress=_progress(language), cache=None if no_cache else default_cache_dir()
+            photos, config, out, progress=_progress(language), cache=None if no_cache else default_cache_dir(),
+            close_look=not no_close_look,
         )
     except Exception as exc:  # every error becomes one sentence; the traceback only on request
         if debug:
@@ -296,7 +322,7 @@ def _flow_error(exc: Exception, language: str) -> tuple[str, int]:
     if isinstance(exc, ModelFileError):
         return message("error.model_file", language, detail=exc), EXIT_SETUP
     if isinstance(exc, ConfigError):
-        return message("error.config", language, detail=exc), EXIT_SETUP
+        return message("error.config", language, detail=explained(exc, language)), EXIT_SETUP
     return message("error.unexpected", language, detail=f"{type(exc).__name__}: {exc}"), EXIT_SETUP
 
 
@@ -343,7 +369,7 @@ def show_config(
     try:
         config, files = effective_config(folder, config_file, lang.value if lang else None)
     except ConfigError as exc:
-        _fail(message("error.config", _language(lang), detail=exc), EXIT_SETUP)
+        _fail(message("error.config", _language(lang), detail=explained(exc, _language(lang))), EXIT_SETUP)
     typer.echo(describe(config, files, candidate_files(folder), folder), nl=False)
 
 

@@ -13,6 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from photocheck.i18n import Problem
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
@@ -23,6 +25,10 @@ DEFAULTS_SOURCE = "defaults"
 
 class ConfigError(ValueError):
     """A config file is unreadable or sets an unknown key or a value of the wrong type."""
+
+
+class SettingsFileError(Problem, ConfigError):
+    """A ConfigError about a settings file, worded in the catalogue (section config_error) for the reader."""
 
 
 class Section:
@@ -68,7 +74,7 @@ class Config:
         try:
             overrides = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+            raise SettingsFileError("config_error.unreadable", path=path, error=exc) from exc
         return self.with_overrides(overrides, str(path))
 
     def fingerprint(self) -> str:
@@ -82,16 +88,17 @@ def _merge(base: dict, overrides: dict, source: str, origins: dict[str, str], pr
     for key, value in overrides.items():
         dotted = f"{prefix}{key}"
         if key not in base:
-            raise ConfigError(f"unknown setting '{dotted}' in {source}")
+            raise SettingsFileError("config_error.unknown_setting", setting=dotted, source=source)
         current = base[key]
         if isinstance(current, dict):
             if not isinstance(value, dict):
-                raise ConfigError(f"setting '{dotted}' in {source} must be a table")
+                raise SettingsFileError("config_error.not_a_table", setting=dotted, source=source)
             _merge(current, value, source, origins, prefix=f"{dotted}.")
             continue
         if not _same_type(current, value):
-            raise ConfigError(
-                f"setting '{dotted}' in {source} must be {type(current).__name__}, got {type(value).__name__}"
+            raise SettingsFileError(
+                "config_error.wrong_type", setting=dotted, source=source, expected=type(current).__name__,
+                actual=type(value).__name__,
             )
         base[key] = float(value) if isinstance(current, float) else value
         origins[dotted] = source

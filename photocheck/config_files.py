@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from photocheck.config import DEFAULTS_SOURCE, Config, ConfigError, load_config
+from photocheck.config import DEFAULTS_SOURCE, Config, SettingsFileError, load_config
 from photocheck.i18n import LANGUAGES, locale_language, message
 from photocheck.user_dirs import user_config_dir
 
@@ -77,7 +77,9 @@ def with_language(config: Config, requested: str | None, environ: Mapping[str, s
         language, source = locale_language(environ)
     if language not in LANGUAGES:
         where = config.origin(LANGUAGE_KEY) if source is None else source
-        raise ConfigError(f"unknown language '{language}' in {where}; use one of {', '.join(LANGUAGES)}")
+        raise SettingsFileError(
+            "config_error.unknown_language", requested=language, source=where, languages=", ".join(LANGUAGES)
+        )
     if source is None:
         return config
     return config.with_overrides({"output": {"language": language}}, source)

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from photocheck.close_look import select_closely
 from photocheck.config import Config
 from photocheck.loading import discover
 from photocheck.outputs import html_report, json_output
 from photocheck.outputs.atomic import write_atomic
 from photocheck.scan import Progress, ScanResult, scan
-from photocheck.selection import Selection, select
+from photocheck.selection import Selection
 
 OUTPUT_SUFFIX = "-photocheck"
 REPORT_NAME = "report.html"
@@ -99,8 +100,10 @@ def run(
     progress: Progress | None = None,
     workers: int = 0,
     cache: Path | None = None,
+    close_look: bool = True,
 ) -> FlowOutcome:
-    """Scan, judge and select the photos under `target`; write the report and the JSON into `output_dir`."""
+    """Scan, judge and select the photos under `target` (the picks after their close look, see close_look.py); write
+    the report and the JSON into `output_dir`."""
     if not target.exists():
         raise FlowError("error.does_not_exist", path=target)
     if target.is_dir() and not discover(target).files:
@@ -111,7 +114,9 @@ def run(
     result = scan(target, config, progress=progress, workers=workers, cache=cache)
     if result.readable == 0:
         raise FlowError("error.none_readable", count=len(result.photos), path=target)
-    selection = select(result, config)
+    result, selection = select_closely(
+        result, config, target, close_look=close_look, workers=workers, cache=cache, progress=progress
+    )
 
     report, document = output_dir / REPORT_NAME, output_dir / JSON_NAME
     try:

@@ -4,6 +4,9 @@ Templates are ``str.format`` strings. A field with the format spec ``@table`` is
 catalogue: ``{kind:@flag_kind}`` with ``kind="litter"`` shows ``flag_kind.litter`` ("zwerfvuil" in Dutch), so the
 values a Reason keeps in the JSON stay stable English codes while the sentence is fully in the reader's language.
 A value with no entry (a kind the user taught) is shown as is, underscores as spaces.
+
+Every filled-in value goes through :func:`readable`: a file name that is not valid UTF-8 (lone surrogates from
+os.fsdecode) shows with replacement characters, so no sentence ever holds text a UTF-8 file or terminal refuses.
 """
 
 from __future__ import annotations
@@ -49,8 +52,21 @@ class _CatalogueFormatter(string.Formatter):
 
     def format_field(self, value, format_spec: str) -> str:
         if format_spec.startswith("@"):
-            return term(format_spec[1:], value, self.language)
-        return super().format_field(value, format_spec)
+            return readable(term(format_spec[1:], value, self.language))
+        return readable(super().format_field(value, format_spec))
+
+
+def readable(text: object) -> str:
+    """`text` for people: the bytes of a non-UTF-8 file name (surrogate escapes) become U+FFFD replacement characters.
+
+    Only for display; the file itself is opened through the original string, whose escapes os.fsencode turns back
+    into the real bytes.
+    """
+    text = str(text)
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate no file name decodes to: nothing to recover, only to replace
+        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def term(table: str, value, language: str = DEFAULT_LANGUAGE) -> str:
@@ -78,3 +94,18 @@ def locale_language(environ: Mapping[str, str] = os.environ) -> tuple[str, str |
         if value:
             return ("nl" if value.lower().startswith("nl") else "en"), f"{variable}={value}"
     return DEFAULT_LANGUAGE, None
+
+
+class Problem(Exception):
+    """An error a person reads: catalogue entry `code` filled with `values`. str() gives the English sentence
+    (logs, tracebacks); :func:`explained` gives it in the reader's language."""
+
+    def __init__(self, code: str, **values):
+        super().__init__(message(code, DEFAULT_LANGUAGE, **values))
+        self.code = code
+        self.values = values
+
+
+def explained(error: BaseException, language: str) -> str:
+    """The error's sentence in `language`; an error raised with plain text (a technical one) keeps its own words."""
+    return message(error.code, language, **error.values) if isinstance(error, Problem) else str(error)

@@ -81,21 +81,28 @@ class Analyzer:
         )
 
     def _faces(self, rgb: np.ndarray) -> list[Face]:
-        """Detector candidates confirmed by FaceMesh, with smile, eye openness and sharpness (working pixels)."""
+        """Detector candidates confirmed by FaceMesh, with smile, eye openness and sharpness (working pixels).
+
+        Faces smaller than `faces.smile_min_face_fraction` of the shorter side get no smile (None): too small to be
+        recognisable, their smile is never counted, and the expression models are the costliest per face.
+        """
         candidates = self.face_detector.detect(rgb)
         confirmed = confirmed_faces(candidates, self.face_mesh, rgb, self.config.faces.min_face_probability)
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        smiles = self.smile.smiles(grey, [box for box, _, _ in confirmed], [mesh for _, _, mesh in confirmed])
+        min_side = self.config.faces.smile_min_face_fraction * min(rgb.shape[:2])
+        judged = [i for i, (box, _, _) in enumerate(confirmed) if max(box.width, box.height) >= min_side]
+        smiles = self.smile.smiles(grey, [confirmed[i][0] for i in judged], [confirmed[i][2] for i in judged])
+        smile_of = {i: float(smile) for i, smile in zip(judged, smiles)}
         return [
             Face(
                 box=box,
                 score=score,
                 face_probability=mesh.face_probability,
-                smile=float(smile),
+                smile=smile_of.get(index),
                 eye_openness=mesh.eye_openness(),
                 sharpness=image_stats.face_sharpness(grey, box),
             )
-            for (box, score, mesh), smile in zip(confirmed, smiles)
+            for index, (box, score, mesh) in enumerate(confirmed)
         ]
 
     def _top_labels(self, probabilities: np.ndarray) -> list[SceneLabel]:

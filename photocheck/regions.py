@@ -1,7 +1,8 @@
 """Stage 1 for red flags: the scene model on regions of the photo, in one batch.
 
 - crops around drink detections (bottle, wine glass, cup) -> ImageNet labels (beer bottle vs water bottle, ...);
-- square tiles along the bottom of the photo (the ground) -> ImageNet labels (plastic bag, packet, ...);
+- square tiles along the bottom of the photo (the ground) -> ImageNet labels (plastic bag, packet, ...), when
+  `ground_tiles` > 0;
 - regions around faces (wide enough to hold a hand at the mouth) and person boxes -> embeddings for taught kinds.
 """
 
@@ -16,7 +17,10 @@ from photocheck.results import Box, Detection, Face, RegionEmbedding, RegionLabe
 
 
 def ground_tiles(width: int, height: int, band_fraction: float, max_tiles: int) -> list[Box]:
-    """Square tiles side by side across the bottom `band_fraction` of the image (evenly spread if they overlap)."""
+    """Square tiles side by side across the bottom `band_fraction` of the image (evenly spread if they overlap);
+    none when `max_tiles` is 0."""
+    if max_tiles <= 0:
+        return []
     side = min(height * band_fraction, width)
     count = max(1, min(max_tiles, round(width / side)))
     step = (width - side) / (count - 1) if count > 1 else 0.0
@@ -46,6 +50,8 @@ def analyse_regions(
     ]
     embedded = people_regions(faces, [d for d in objects if d.label == "person"], settings)
     crops = [crop for _, _, crop in labelled] + [box for _, box in embedded]
+    if not crops:
+        return [], []
     probabilities, embeddings = model.classify([crop_resized(rgb, box, INPUT_SIZE) for box in crops])
 
     labels = []

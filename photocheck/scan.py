@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from photocheck import __version__
 from photocheck.cache import AnalysisCache, FileKey, open_cache
@@ -48,9 +48,18 @@ def display_path(path: Path, root: Path) -> str:
     return path.name if path == root else str(path)
 
 
-def source_path(display: str, root: Path) -> Path:
-    """The file behind a display path (the inverse of :func:`display_path`)."""
-    return root if root.is_file() else root / display
+def source_path(display: str, root: Path) -> Path | None:
+    """The file behind a display path (the inverse of :func:`display_path`), None when it would lie outside `root`."""
+    return root if root.is_file() else contained(display, root)
+
+
+def contained(display: str, folder: Path) -> Path | None:
+    """`folder / display` when the display path stays inside `folder`, None when it is absolute or climbs out with
+    '..' (a scan file given with --from is data a person may have edited, so its paths are not trusted)."""
+    relative = PurePosixPath(display)
+    if relative.is_absolute() or Path(display).is_absolute() or ".." in relative.parts or not relative.parts:
+        return None
+    return folder / Path(*relative.parts)
 
 
 def scan(
@@ -70,9 +79,27 @@ def scan(
     scan resumes where it stopped. The models are loaded only when some photo needs analysing.
     """
     found = discover(target)
+    return scan_files(
+        found.files, target, config, analyzer, progress, workers=workers, cache=cache, unreadable=found.unreadable
+    )
+
+
+def scan_files(
+    files: list[Path],
+    root: Path,
+    config: Config,
+    analyzer: Analyzer | None = None,
+    progress: Progress | None = None,
+    *,
+    workers: int = 1,
+    cache: Path | None = None,
+    unreadable: Sequence[tuple[Path, str]] = (),
+) -> ScanResult:
+    """Analyse and judge the given photos, shown by their path relative to `root` (see :func:`scan` for the
+    options); `unreadable` lists folders that could not be listed, with the reason."""
     workers = workers or default_workers(config)
     model_hashes = analyzer.model_versions() if analyzer else _model_hashes(ModelStore())
-    jobs = [Job(index, path, display_path(path, target)) for index, path in enumerate(found.files)]
+    jobs = [Job(index, path, display_path(path, root)) for index, path in enumerate(files)]
     analyses: list[PhotoAnalysis | None] = [None] * len(jobs)
     total, done = len(jobs), 0
 
@@ -104,10 +131,10 @@ def scan(
     if store:
         cache_note = {"reused": total - len(todo), "analysed": len(todo)}
 
-    unreadable = [failed(display_path(folder, target), reason) for folder, reason in found.unreadable]
+    folders = [failed(display_path(folder, root), reason) for folder, reason in unreadable]
     return ScanResult(
-        root=str(target),
-        photos=[PhotoResult(analysis, judge(analysis, config)) for analysis in unreadable + analyses],
+        root=str(root),
+        photos=[PhotoResult(analysis, judge(analysis, config)) for analysis in folders + analyses],
         tool={"name": "photocheck", "version": __version__, "models": model_hashes, "cache": cache_note},
     )
 

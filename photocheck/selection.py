@@ -49,6 +49,14 @@ class PhotoGroup:
 
 
 @dataclass
+class CloseLook:
+    """A pick checked again with the text detector at `text_side` pixels (see photocheck/close_look.py)."""
+
+    text_side: int
+    texts: list[str]  # every line read at that size
+
+
+@dataclass
 class Pick:
     path: str
     day: str  # ISO date of capture, or "undated"
@@ -58,6 +66,7 @@ class Pick:
     slot: str  # suggested posting time, HH:MM
     caption: str
     reasons: list[Reason] = field(default_factory=list)
+    close_look: CloseLook | None = None  # None: not checked closely (close look off, or the photo could not be read)
 
 
 @dataclass
@@ -427,7 +436,10 @@ def _greedy(candidates, similarity, settings, top, per_day, language) -> _Outcom
 
 
 def caption(photo: PhotoResult, settings: Section, language: str = DEFAULT_LANGUAGE) -> str:
-    parts = [settings.hashtag]
+    """The hashtag, a short sentence on who is in the photo (from the judged people count), and the photographer."""
+    people = photo.judgement.people if photo.judgement is not None else None
+    category = people.category if people is not None else "none"
+    parts = [settings.hashtag, _text(f"caption.{category}", language, count=people.count if people else 0)]
     if photo.analysis.artist:
         parts.append(_text("caption.artist", language, artist=photo.analysis.artist))
     return " ".join(parts)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from photocheck.config import Config
+from photocheck.i18n import Problem
 from photocheck.judges import taught
 from photocheck.scan import scan
 
@@ -16,7 +17,7 @@ KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,39}")
 MIN_EXAMPLES = 2
 
 
-class TeachError(ValueError):
+class TeachError(Problem, ValueError):
     """The examples cannot train a classifier (bad kind name, too few readable photos)."""
 
 
@@ -43,13 +44,10 @@ def teach(
     kind: str, positive: Path, negative: Path, config: Config, directory: Path | None = None, **scan_options
 ) -> TeachResult:
     if not KIND_PATTERN.fullmatch(kind):
-        raise TeachError(f"kind '{kind}' must be lower-case letters, digits and underscores (e.g. tobacco, food_fight)")
+        raise TeachError("teach.bad_kind", kind=kind)
     positives, bad_positives = example_features(positive, config, **scan_options)
     negatives, bad_negatives = example_features(negative, config, **scan_options)
     if len(positives) < MIN_EXAMPLES or len(negatives) < MIN_EXAMPLES:
-        raise TeachError(
-            f"need at least {MIN_EXAMPLES} readable photos in each folder; "
-            f"got {len(positives)} positive and {len(negatives)} negative"
-        )
+        raise TeachError("teach.too_few", minimum=MIN_EXAMPLES, positives=len(positives), negatives=len(negatives))
     classifier = taught.train(kind, positives, negatives, config.teach)
     return TeachResult(classifier, taught.save(classifier, directory), bad_positives + bad_negatives)

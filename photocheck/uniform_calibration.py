@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from photocheck.config import Config
+from photocheck.i18n import Problem
 from photocheck.judges.uniform import colour_share
 from photocheck.pipeline import Analyzer
 from photocheck.results import ColourCluster, TorsoSample
@@ -35,7 +36,7 @@ SHIRT_SHARE_LIMITS = (0.15, 0.5)
 NECKERCHIEF_SHARE_LIMITS = (0.05, 0.3)
 
 
-class CalibrationError(ValueError):
+class CalibrationError(Problem, ValueError):
     """The photos give nothing to learn from (no readable photo, no person)."""
 
 
@@ -47,7 +48,7 @@ def calibrate(name: str, images: Sequence[Path], config: Config, analyzer: Analy
     for image in images:
         analysis = analyzer.analyse(Path(image), str(image))
         if not analysis.ok:
-            raise CalibrationError(f"{image}: {analysis.error}")
+            raise CalibrationError("calibrate.unreadable", path=image, error=analysis.error)
         samples += analysis.torsos
     profile = learn_profile(name, samples, description=f"learnt from {len(images)} photo(s)")
     return profile, save_profile(profile)
@@ -55,8 +56,7 @@ def calibrate(name: str, images: Sequence[Path], config: Config, analyzer: Analy
 
 def learn_profile(name: str, samples: Sequence[TorsoSample], description: str = "") -> UniformProfile:
     if not samples:
-        raise CalibrationError("no person's torso was found in the photos: use photos where the uniform is worn "
-                               "by people whose face (or whole upper body) is in view")
+        raise CalibrationError("calibrate.no_torso")
     shirt = _dominant_range([sample.colours for sample in samples])
     shirt_shares = [colour_share(sample.colours, (shirt,)) for sample in samples]
     necks = [sample.neck for sample in samples if sample.neck]

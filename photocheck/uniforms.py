@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from photocheck.config import Config, ConfigError
+from photocheck.i18n import Problem
 from photocheck.user_dirs import user_config_dir
 
 if sys.version_info >= (3, 11):
@@ -27,6 +28,10 @@ PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 class ProfileError(ConfigError):
     """A uniform profile that cannot be found, read or validated."""
+
+
+class ProfileChoiceError(Problem, ProfileError):
+    """A profile name a person typed that is not valid or not known, worded in the catalogue (section profile)."""
 
 
 def lch(lab: tuple[float, float, float]) -> tuple[float, float, float]:
@@ -97,9 +102,7 @@ def builtin_profile_names() -> list[str]:
 
 def check_name(name: str) -> str:
     if not PROFILE_NAME.fullmatch(name):
-        raise ProfileError(
-            f"uniform profile name {name!r} must be lower-case letters, digits, '-' or '_' (at most 40 characters)"
-        )
+        raise ProfileChoiceError("profile.bad_name", name=name)
     return name
 
 
@@ -117,7 +120,7 @@ def load_profile(name: str) -> UniformProfile:
         text = resources.files("photocheck.data").joinpath("uniforms", f"{name}.toml").read_text(encoding="utf-8")
         return parse_profile(text, f"built-in profile {name}")
     known = sorted(set(builtin_profile_names()) | _user_profile_names())
-    raise ProfileError(f"unknown uniform profile {name!r}; known: {', '.join(known)}")
+    raise ProfileChoiceError("profile.unknown", name=name, known=", ".join(known))
 
 
 def _user_profile_names() -> set[str]:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from photocheck.i18n import message
 from photocheck.outputs.export import _segments, export_picks, export_target, strip_location_jpeg
 from photocheck.selection import Pick, Selection
 
@@ -137,3 +138,27 @@ def test_real_camera_photo_with_gps(shared_eval, tmp_path):
     assert 0x8825 not in exif
     assert exif.get_ifd(0x8769) == Image.open(photo).getexif().get_ifd(0x8769)  # capture data intact
     assert hashlib.sha256(photo.read_bytes()).hexdigest() == before
+
+
+def test_name_not_valid_utf8_is_exported_under_its_real_bytes(tmp_path):
+    source, out = tmp_path / "event", tmp_path / "out"
+    source.mkdir()
+    name = os.fsdecode(b"caf\xe9.jpg")  # what os.listdir gives for a Latin-1 name on a UTF-8 system
+    (source / name).write_bytes(jpeg_with_gps())
+    [outcome] = export_picks(selection_of(name), source, out, "nl")
+    assert outcome.status == "copied" and outcome.detail == "gekopieerd, locatie verwijderd"
+    assert os.listdir(os.fsencode(out)) == [b"caf\xe9.jpg"]
+    line = message("export.outcome", "nl", path=outcome.path, detail=outcome.detail)
+    assert line.encode("utf-8") == "Export caf\ufffd.jpg: gekopieerd, locatie verwijderd".encode("utf-8")
+
+
+@pytest.mark.parametrize("hostile", ["../secret.jpg", "day1/../../secret.jpg", "{tmp}/secret.jpg"])
+def test_scan_paths_leading_outside_are_neither_read_nor_written(tmp_path, hostile):
+    """A scan file (--from) may hold any path: export reads only inside the photo folder, writes only inside DIR."""
+    hostile = hostile.format(tmp=tmp_path)
+    source, out = tmp_path / "event", tmp_path / "out"
+    (source / "day1").mkdir(parents=True)
+    (tmp_path / "secret.jpg").write_bytes(jpeg_with_gps())  # a real photo right where the path leads
+    [outcome] = export_picks(selection_of(hostile), source, out)
+    assert outcome.status == "escapes" and outcome.target is None
+    assert os.listdir(out) == [] and sorted(os.listdir(tmp_path)) == ["event", "out", "secret.jpg"]

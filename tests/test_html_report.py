@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import os
 import re
 import shutil
 import subprocess
@@ -12,9 +14,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from photocheck.i18n import message
 from photocheck.outputs import html_report
+from photocheck.outputs.atomic import write_atomic
 from photocheck.results import Box, Evidence, Flag
-from photocheck.scan import scan
+from photocheck.scan import PhotoResult, ScanResult, scan
 from photocheck.selection import select
 from tests.conftest import SAMPLES
 
@@ -109,3 +113,33 @@ def test_renders_in_headless_chromium(report, tmp_path):
     image = np.asarray(Image.open(screenshot).convert("RGB"))
     assert image.shape == (2000, 1280, 3)
     assert image.std() > 20  # photos and text, not a blank page
+
+
+def test_name_not_valid_utf8_is_shown_replaced_and_its_photo_read(config, analyzer, tmp_path):
+    folder = tmp_path / "event"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "group_three_smiling.jpg", os.fsdecode(os.fsencode(folder) + b"/caf\xe9.jpg"))
+    result = scan(folder, config, analyzer)
+    page = html_report.render(result, select(result, config), folder, config)
+    write_atomic(tmp_path / "report.html", page)  # a UTF-8 file: this raised UnicodeEncodeError before
+    collector = _Collector()
+    collector.feed((tmp_path / "report.html").read_text(encoding="utf-8"))
+    assert "caf\ufffd.jpg" in collector.texts
+    assert len(collector.urls) == 2  # the photo was read through its real bytes: thumbnail in picks and sheet
+
+
+def test_report_reads_no_photo_outside_the_scanned_folder(config, analyzer, tmp_path):
+    """A scan file (--from) may hold any path: the report must not embed a photo from outside the folder."""
+    folder = tmp_path / "event"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "group_three_smiling.jpg", folder / "inside.jpg")
+    shutil.copy(SAMPLES / "astronaut.jpg", tmp_path / "secret.jpg")
+    [photo] = scan(folder, config, analyzer).photos
+    for hostile in ("../secret.jpg", "sub/../../secret.jpg", str(tmp_path / "secret.jpg")):
+        moved = PhotoResult(dataclasses.replace(photo.analysis, path=hostile), photo.judgement)
+        result = ScanResult(str(folder), [moved])
+        page = html_report.render(result, select(result, config), folder, config)
+        collector = _Collector()
+        collector.feed(page)
+        assert collector.urls == [] and "data:image" not in page, hostile
+        assert message("report.no_preview", config.output.language) in collector.texts

@@ -142,3 +142,17 @@ def test_dutch_starter_file_translates_every_comment_of_defaults(tmp_path):
     assert text.startswith("# Instellingen van photocheck.") and "#KSAinbeeld" in text
     again = CliRunner().invoke(app, ["config", "--init", str(tmp_path / "nieuw.toml"), "--lang", "nl"])
     assert again.exit_code == 2 and "bestaat al" in again.stderr
+
+
+def test_teach_reads_the_config_file_beside_the_photos_and_speaks_its_language(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    (tmp_path / "with").mkdir()
+    (tmp_path / "without").mkdir()
+    (tmp_path / "photocheck.toml").write_text('[output]\nlanguage = "nl"\n', encoding="utf-8")
+    arguments = ["teach", "tobacco", "--positive", str(tmp_path / "with"), "--negative", str(tmp_path / "without")]
+    result = CliRunner().invoke(app, [*arguments, "--no-cache"])
+    assert result.exit_code == 2
+    assert result.output.strip() == "photocheck: Er zijn minstens 2 leesbare foto's per map nodig; er zijn er 0 met en 0 zonder."
+    english = CliRunner().invoke(app, [*arguments, "--no-cache", "--lang", "en"])
+    assert "Need at least 2 readable photos in each folder" in english.output

@@ -10,7 +10,7 @@ from photocheck.outputs.atomic import write_atomic
 from photocheck.results import Box, Evidence, Face, Flag, Judgement, PeopleCount, PhotoAnalysis, Quality
 from photocheck.scan import PhotoResult, ScanResult
 from photocheck.scan_file import load_scan
-from photocheck.selection import select
+from photocheck.selection import caption, select
 
 DIMENSIONS = 64
 
@@ -193,3 +193,17 @@ def test_select_from_scan_json_groups_the_same_way(config, tmp_path):
     assert float(first.embedding @ base) > 0.999  # float16 in the JSON is precise enough for grouping
     [group] = select(reloaded, config, top=5).groups
     assert set(group.members) == {"a.jpg", "b.jpg"}
+
+
+@pytest.mark.parametrize(
+    ("people", "language", "expected"),
+    [
+        (6, "nl", "#KSAinbeeld Samen met de groep: met 6. 📷 An"),
+        (3, "en", "#KSAinbeeld 3 of us, together. 📷 An"),
+        (1, "nl", "#KSAinbeeld Een van onze leden in actie. 📷 An"),
+        (0, "en", "#KSAinbeeld A moment from our activity. 📷 An"),
+    ],
+)
+def test_caption_says_who_is_in_the_photo_in_the_readers_language(config, people, language, expected):
+    judged = photo("a.jpg", unit(1), people=people, faces=min(people, 3), artist="An")
+    assert caption(judged, config.selection, language) == expected

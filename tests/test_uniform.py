@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from photocheck.cli import app
+from photocheck.i18n import explained
 from photocheck.judges.uniform import judge_uniform, wears_uniform
 from photocheck.results import Box, ColourCluster, Face, TorsoSample
 from photocheck.torso import lab, sample_torsos
@@ -175,8 +176,9 @@ def test_learnt_profile_matches_its_shirt_and_neckerchief_and_not_other_colours(
 
 
 def test_learning_needs_people():
-    with pytest.raises(CalibrationError, match="no person"):
+    with pytest.raises(CalibrationError, match="No person") as raised:
         learn_profile("empty", [])
+    assert explained(raised.value, "nl").startswith("Op de foto's werd geen bovenlichaam")
 
 
 def test_calibrate_uniform_cli_saves_a_profile_that_scan_then_uses(tmp_path, monkeypatch):

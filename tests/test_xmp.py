@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -19,6 +20,10 @@ def result(name="photo.jpg", score=70.0, verdict="post", flags=()) -> PhotoResul
     analysis = PhotoAnalysis(path=name, ok=True, width=10, height=10, embedding=np.ones(4, np.float32))
     judgement = Judgement(PeopleCount(5, 5, 5, "group"), score=score, verdict=verdict, flags=list(flags))
     return PhotoResult(analysis, judgement)
+
+
+def in_language(config, language):
+    return config.with_overrides({"output": {"language": language}}, "test")
 
 
 def parsed(text: str) -> tuple[ET.Element, ET.Element]:
@@ -77,3 +82,25 @@ def test_sidecars_written_next_to_photos_and_never_clobbered(config, tmp_path):
     _, description = parsed(sidecar_path(tmp_path / "a.jpg").read_text(encoding="utf-8"))
     assert subjects(description) == ["KSAinbeeld"]
     assert not (tmp_path / "c.jpg.xmp").exists()
+
+
+def test_name_not_valid_utf8_gets_its_sidecar_under_the_real_bytes(config, tmp_path):
+    name = os.fsdecode(b"caf\xe9.jpg")  # what os.listdir gives for a Latin-1 name on a UTF-8 system
+    (tmp_path / name).write_bytes(b"jpeg")
+    selection = Selection([], [], [])
+    [outcome] = write_sidecars(ScanResult(str(tmp_path), [result(name)]), selection, tmp_path, config)
+    assert outcome.status == "written"
+    assert sorted(os.listdir(os.fsencode(tmp_path))) == [b"caf\xe9.jpg", b"caf\xe9.jpg.xmp"]
+
+
+@pytest.mark.parametrize("hostile", ["../outside.jpg", "sub/../../outside.jpg", "{tmp}/outside.jpg"])
+def test_sidecar_never_written_outside_the_photo_folder(config, tmp_path, hostile):
+    """A scan file (--from) may hold any path: a sidecar is only ever written beside a photo inside the folder."""
+    hostile = hostile.format(tmp=tmp_path)
+    folder = tmp_path / "event"
+    (folder / "sub").mkdir(parents=True)
+    (tmp_path / "outside.jpg").write_bytes(b"jpeg")
+    scan = ScanResult(str(folder), [result(hostile)])
+    [outcome] = write_sidecars(scan, Selection([], [], []), folder, in_language(config, "nl"))
+    assert outcome.status == "escapes" and outcome.detail.startswith("XMP-bestand niet geschreven")
+    assert sorted(os.listdir(tmp_path)) == ["event", "outside.jpg"] and os.listdir(folder) == ["sub"]

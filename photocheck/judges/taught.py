@@ -17,7 +17,7 @@ import numpy as np
 from photocheck.results import Box, PhotoAnalysis
 from photocheck.user_dirs import user_config_dir
 
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2  # 2: regions of the 2 largest faces only ([regions]); classifiers of older features are ignored
 TAUGHT_ENV = "PHOTOCHECK_TAUGHT_DIR"
 
 

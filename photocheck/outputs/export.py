@@ -9,31 +9,23 @@ it would mean re-encoding.
 
 Rules: the folder structure below the scanned folder is kept (so file names are kept and two IMG_0001.jpg from
 different subfolders cannot collide); an existing file is never overwritten (the pick is skipped and reported);
-no output path may leave the export folder; the originals are only read.
+no output path may leave the export folder and no pick is read from outside the scanned folder; the originals are
+only read. Each outcome's sentence is in the reader's language (catalogue section ``export``).
 """
 
 from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from photocheck.i18n import DEFAULT_LANGUAGE, message
 from photocheck.loading import EXIF_GPS_IFD
 from photocheck.outputs.atomic import write_new
-from photocheck.scan import source_path
+from photocheck.scan import contained, source_path
 from photocheck.selection import Selection
-
-# Human-facing sentences of this module, by status.
-MESSAGES = {
-    "copied": "copied, location removed",
-    "copied_clean": "copied (it had no location data)",
-    "exists": "not copied: {target} already exists (never overwritten)",
-    "escapes": "not copied: the path {path} would leave the export folder",
-    "unreadable": "not copied: the original cannot be read ({error})",
-    "refused": "not copied: {error}",
-}
 
 SOI = b"\xff\xd8"
 SOS, EOI = 0xDA, 0xD9
@@ -54,7 +46,7 @@ class ExportResult:
     path: str  # the pick, as shown in the scan
     target: str | None  # where it was written (None when not written)
     status: str  # copied | copied_clean | exists | escapes | unreadable | refused
-    detail: str
+    detail: str  # the outcome in the reader's language (message export.<status>)
 
 
 def _segments(data: bytes) -> tuple[list[tuple[int, bytes]], bytes]:
@@ -167,36 +159,36 @@ def without_location(path: Path) -> tuple[bytes, bool]:
 
 def export_target(display_path: str, folder: Path) -> Path | None:
     """Where a pick goes inside `folder`, or None when its path would lead outside it."""
-    relative = PurePosixPath(display_path)
-    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
-        return None
-    target = folder / Path(*relative.parts)
-    if not target.resolve().is_relative_to(folder.resolve()):
+    target = contained(display_path, folder)
+    if target is None or not target.resolve().is_relative_to(folder.resolve()):
         return None
     return target
 
 
-def export_picks(selection: Selection, root: Path, folder: Path) -> list[ExportResult]:
+def export_picks(selection: Selection, root: Path, folder: Path, language: str = DEFAULT_LANGUAGE) -> list[ExportResult]:
     folder.mkdir(parents=True, exist_ok=True)
-    return [_export_one(pick.path, root, folder) for pick in selection.picks]
+    return [_export_one(pick.path, root, folder, language) for pick in selection.picks]
 
 
-def _export_one(display_path: str, root: Path, folder: Path) -> ExportResult:
-    target = export_target(display_path, folder)
-    if target is None:
-        return ExportResult(display_path, None, "escapes", MESSAGES["escapes"].format(path=display_path))
+def _export_one(display_path: str, root: Path, folder: Path, language: str) -> ExportResult:
+    def outcome(status: str, written: Path | None = None, **values) -> ExportResult:
+        detail = message(f"export.{status}", language, **values)
+        return ExportResult(display_path, None if written is None else str(written), status, detail)
+
+    target, source = export_target(display_path, folder), source_path(display_path, root)
+    if target is None or source is None:
+        return outcome("escapes", path=display_path)
     if target.exists():
-        return ExportResult(display_path, None, "exists", MESSAGES["exists"].format(target=target))
+        return outcome("exists", target=target)
     try:
-        data, removed = without_location(source_path(display_path, root))
+        data, removed = without_location(source)
     except LocationError as exc:
-        return ExportResult(display_path, None, "refused", MESSAGES["refused"].format(error=exc))
+        return outcome("refused", error=exc)
     except OSError as exc:
-        return ExportResult(display_path, None, "unreadable", MESSAGES["unreadable"].format(error=exc.strerror or exc))
+        return outcome("unreadable", error=exc.strerror or exc)
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.parent.resolve().is_relative_to(folder.resolve()):  # a symlinked subfolder inside the export folder
-        return ExportResult(display_path, None, "escapes", MESSAGES["escapes"].format(path=display_path))
+        return outcome("escapes", path=display_path)
     if not write_new(target, data):
-        return ExportResult(display_path, None, "exists", MESSAGES["exists"].format(target=target))
-    status = "copied" if removed else "copied_clean"
-    return ExportResult(display_path, str(target), status, MESSAGES[status])
+        return outcome("exists", target=target)
+    return outcome("copied" if removed else "copied_clean", target)

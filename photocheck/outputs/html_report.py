@@ -2,7 +2,9 @@
 
 Thumbnails are embedded as base64 JPEG data URIs, the CSS is inline and a Content-Security-Policy forbids every
 network request, so the file can be mailed or opened offline. Red-flag evidence boxes are CSS boxes positioned in
-percent of the photo over the thumbnail. Every file name and text is escaped. The one inline script only records
+percent of the photo over the thumbnail. Every file name and text is escaped; a name that is not valid UTF-8 shows
+with replacement characters. Only photos inside the scanned folder are read for thumbnails (a scan file's paths may
+have been edited), and the page links to no file at all. The one inline script only records
 how many thumbnails decoded (a hook for the browser test); the page needs no script to display.
 """
 
@@ -17,7 +19,7 @@ from pathlib import Path
 from PIL import Image
 
 from photocheck.config import Config
-from photocheck.i18n import message, term
+from photocheck.i18n import message, readable, term
 from photocheck.loading import PhotoLoadError, load_photo
 from photocheck.results import Box, Flag
 from photocheck.scan import PhotoResult, ScanResult, source_path
@@ -56,14 +58,16 @@ CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    return html.escape(readable(value), quote=True)
 
 
 def _t(key: str, language: str, **values) -> str:
     return _e(message(f"report.{key}", language, **values))
 
 
-def thumbnail_uri(path: Path, config: Config) -> str | None:
+def thumbnail_uri(path: Path | None, config: Config) -> str | None:
+    if path is None:  # outside the scanned folder
+        return None
     try:
         photo = load_photo(path, config.report.thumbnail_size, config.loading.max_megapixels)
     except PhotoLoadError:

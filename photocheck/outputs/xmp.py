@@ -6,7 +6,8 @@
 - ``dc:subject``: the hashtag (without #) on recommended picks, and the kind of every red flag.
 
 An existing sidecar is never touched: it may hold the photographer's own ratings and edits, and merging XMP
-reliably needs a full XMP toolkit. Such photos are skipped and reported.
+reliably needs a full XMP toolkit. Such photos are skipped and reported, and so is a photo whose path (from an edited
+scan file) would lead outside the scanned folder. Each outcome's sentence is in the reader's language (``xmp``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from photocheck.config import Config
+from photocheck.i18n import message
 from photocheck.outputs.atomic import write_new
 from photocheck.scan import PhotoResult, ScanResult, source_path
 from photocheck.selection import Selection
@@ -30,13 +32,6 @@ LABELS = {"post": "Green", "maybe": "Yellow", None: "Yellow", "skip": "Red"}
 REJECTED = -1
 SIDECAR_SUFFIX = ".xmp"
 
-# Human-facing sentences of this module, by status.
-MESSAGES = {
-    "written": "sidecar written",
-    "exists": "sidecar not written: {target} already exists (never overwritten)",
-    "failed": "sidecar not written: {error}",
-}
-
 for prefix, uri in NAMESPACES.items():
     ET.register_namespace(prefix, uri)
 
@@ -45,8 +40,8 @@ for prefix, uri in NAMESPACES.items():
 class SidecarResult:
     path: str
     target: str
-    status: str  # written | exists | failed
-    detail: str
+    status: str  # written | exists | escapes | failed
+    detail: str  # the outcome in the reader's language (message xmp.<status>)
 
 
 def _qualified(prefix: str, name: str) -> str:
@@ -94,11 +89,16 @@ def write_sidecars(result: ScanResult, selection: Selection, root: Path, config:
     for photo in result.photos:
         if not photo.analysis.ok:
             continue
-        target = sidecar_path(source_path(photo.analysis.path, root))
+        source = source_path(photo.analysis.path, root)
+        if source is None:
+            detail = message("xmp.escapes", config.output.language, path=photo.analysis.path)
+            written.append(SidecarResult(photo.analysis.path, "", "escapes", detail))
+            continue
+        target = sidecar_path(source)
         try:
             status = "written" if write_new(target, sidecar_xml(photo, photo.analysis.path in picked, config)) else "exists"
-            detail = MESSAGES[status].format(target=target)
+            detail = message(f"xmp.{status}", config.output.language, target=target)
         except OSError as exc:  # e.g. a read-only card
-            status, detail = "failed", MESSAGES["failed"].format(error=exc.strerror or exc)
+            status, detail = "failed", message("xmp.failed", config.output.language, error=exc.strerror or exc)
         written.append(SidecarResult(photo.analysis.path, str(target), status, detail))
     return written
