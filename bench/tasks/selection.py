@@ -3,9 +3,12 @@
 `python bench/run.py selection ../shared/eval/youth_dev [--top N] [--from scan.json]`
 
 Scans the photos (or re-judges a scan written by `photocheck scan --json`), runs the selection with `--top N`
-(default 12) and compares the picks with the whole set:
+(default 12) without and with the close look (photocheck/close_look.py: the candidate picks read again with the text
+detector at `[selection] close_look_text_side`; analysed afresh, no cache, so its seconds are its real cost), and
+compares the picks with the whole set:
 - picks labelled "yes" for alcohol, tobacco or advertising (the policy's "never": must be 0), and those labelled
-  "unsure";
+  "unsure"; `first_look_*` are the same counts without the close look;
+- the seconds the close look adds and how many photos it analysed again;
 - the share of picks that are labelled groups (4 or more people visible) against the share in the whole set;
 - the labelled smiling faces per pick against the mean over the set (approximate counts "~N" and ">N" count as N
   and N+1; "unknown" is left out).
@@ -15,10 +18,12 @@ Nothing is fitted here: the selection runs with the default settings.
 from __future__ import annotations
 
 import statistics
+import time
 from pathlib import Path
 
 from evaldata import parse_count, youth_dev_rows
 
+from photocheck.close_look import look_closely, rescanner
 from photocheck.config import default_config
 from photocheck.scan import scan
 from photocheck.scan_file import load_scan
@@ -42,10 +47,14 @@ def run(dataset: Path, options: list[str]) -> dict:
     scan_file = _option(options, "--from")
     result = load_scan(Path(scan_file), config) if scan_file else scan(images, config, workers=0)
     top = int(_option(options, "--top") or 12)
-    selection = select(result, config, top=top)
+    first_look = select(result, config, top=top)
+    started = time.perf_counter()
+    closer, selection = look_closely(result, config, rescanner(images, config, workers=0), top=top)
+    seconds = time.perf_counter() - started
 
     labels = {Path(row["file"]).name: row for row in youth_dev_rows(dataset)}
     picked = [labels[Path(pick.path).name] for pick in selection.picks]
+    first_picked = [labels[Path(pick.path).name] for pick in first_look.picks]
     every = list(labels.values())
 
     def is_group(row: dict) -> bool:
@@ -56,6 +65,18 @@ def run(dataset: Path, options: list[str]) -> dict:
         return _mean([c.value for c in (parse_count(r["smiling_faces"]) for r in rows) if c.value is not None])
 
     metrics: dict = {"photos": len(every), "picks": len(picked), "groups_found": len(selection.groups)}
+    for label in RED_FLAG_LABELS:
+        metrics[f"first_look_picks_{label}_yes"] = sum(1 for row in first_picked if row[label] == "yes")
+    metrics["first_look_picks_with_red_flag_label"] = sum(
+        1 for row in first_picked if any(row[label] == "yes" for label in RED_FLAG_LABELS)
+    )
+    metrics["close_look_photos"] = closer.tool["close_look"]["photos"]
+    metrics["close_look_rounds"] = closer.tool["close_look"]["rounds"]
+    metrics["close_look_seconds"] = round(seconds, 1)
+    metrics["close_look_seconds_per_photo"] = round(seconds / max(1, metrics["close_look_photos"]), 2)
+    metrics["close_look_dropped"] = sorted(
+        Path(r.path).name for r in selection.rejected if any(x.code == "selection.reject.close_look" for x in r.reasons)
+    )
     for label in RED_FLAG_LABELS:
         metrics[f"picks_{label}_unsure"] = sum(1 for row in picked if row[label] == "unsure")
     metrics["group_share_all"] = _mean([float(is_group(row)) for row in every])
