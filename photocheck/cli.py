@@ -107,6 +107,16 @@ def _progress(language: str) -> terminal.ProgressLine:
     return terminal.ProgressLine(label=message("progress.scanning", language))
 
 
+def _write_json(json_path: str | None, text: str) -> bool:
+    """Write the JSON to PATH (atomically) or to stdout for '-'; True when stdout is taken by it."""
+    if json_path == "-":
+        sys.stdout.write(text)
+        return True
+    if json_path:
+        write_atomic(Path(json_path), text)
+    return False
+
+
 @app.command()
 def scan(
     target: Path = typer.Argument(..., help="A folder of photos (searched recursively) or a single photo."),
@@ -129,11 +139,7 @@ def scan(
         cache=None if no_cache else default_cache_dir(),
     )
 
-    to_stdout = json_path == "-"
-    if to_stdout:
-        sys.stdout.write(json_output.dumps(result))
-    elif json_path:
-        write_atomic(Path(json_path), json_output.dumps(result))
+    to_stdout = _write_json(json_path, json_output.dumps(result))
     typer.echo(terminal.summary(result, language), err=to_stdout, nl=False)
     if result.photos and result.readable == 0:
         _fail(message("error.none_readable", language, count=len(result.photos), path=target), EXIT_NOTHING_READ)
@@ -196,11 +202,7 @@ def select(
     except ModelFileError as exc:
         _fail(message("error.model_file", language, detail=exc), EXIT_SETUP)
 
-    to_stdout = json_path == "-"
-    if to_stdout:
-        sys.stdout.write(json_output.dumps(result, selection))
-    elif json_path:
-        write_atomic(Path(json_path), json_output.dumps(result, selection))
+    to_stdout = _write_json(json_path, json_output.dumps(result, selection))
     typer.echo(terminal_selection.summary(result, selection, language), err=to_stdout, nl=False)
     if report_path is not None:
         write_atomic(report_path, html_report.render(result, selection, folder, config))
