@@ -11,6 +11,7 @@ from photocheck.judges.faces import judge_faces, smile_summary, too_wide
 from photocheck.judges.people import count_people
 from photocheck.judges.policy import judge
 from photocheck.models.smile import SmileEstimator
+from photocheck.pipeline import Analyzer
 from photocheck.results import Box, Face, FaceJudgement, PeopleCount, PhotoAnalysis
 
 from .conftest import SAMPLES
@@ -109,6 +110,14 @@ def test_astronaut_smiles(analyzer):
     analysis = analyzer.analyse(SAMPLES / "astronaut.jpg", "astronaut.jpg")
     assert len(analysis.faces) == 1
     assert analysis.faces[0].smile > 0.8
+
+
+def test_faces_below_the_smile_size_get_no_smile(analyzer, config):
+    """Faces smaller than faces.smile_min_face_fraction of the short side skip the expression models."""
+    strict = config.with_overrides({"faces": {"smile_min_face_fraction": 0.9}}, "test")
+    analysis = Analyzer(strict, analyzer.store).analyse(SAMPLES / "astronaut.jpg", "astronaut.jpg")
+    assert len(analysis.faces) == 1
+    assert analysis.faces[0].smile is None and analysis.faces[0].eye_openness is not None
 
 
 def test_smile_code_separates_genki_crops(analyzer, config, shared_eval):
