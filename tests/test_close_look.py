@@ -77,7 +77,8 @@ def test_the_loop_is_bounded_and_an_unchecked_pick_says_so(config):
 def test_close_look_is_off_at_zero_or_at_the_size_every_photo_is_read_at(config):
     assert is_on(config)
     assert not is_on(settings(config, close_look_text_side=0))
-    assert not is_on(config.with_overrides({"text": {"detect_side": 1920}}, "test"))
+    every_photo_size = config.selection.close_look_text_side
+    assert not is_on(config.with_overrides({"text": {"detect_side": every_photo_size}}, "test"))
 
 
 def test_a_real_close_look_reads_the_sample_sign_again_and_keeps_its_flag(config, tmp_path):

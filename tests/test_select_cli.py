@@ -30,7 +30,8 @@ def test_select_from_scan_json_writes_every_output(config, analyzer, tmp_path):
     assert document["schema"] == "photocheck/1" and len(document["photos"]) == len(scanned.photos)
     picks = [pick["path"] for pick in document["selection"]["picks"]]
     assert 1 <= len(picks) <= 2 and isinstance(document["groups"], list)
-    assert all(pick["close_look"]["text_side"] == 1920 for pick in document["selection"]["picks"])  # read up close
+    close_side = config.selection.close_look_text_side
+    assert all(pick["close_look"]["text_side"] == close_side for pick in document["selection"]["picks"])  # read up close
     assert {r["path"] for r in document["selection"]["rejected"]} | set(picks) == {p["path"] for p in document["photos"]}
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(picks)
     assert all((folder / f"{p['path']}.xmp").is_file() for p in document["photos"] if p["ok"])
