@@ -23,7 +23,7 @@ from photocheck.i18n import message, readable, term
 from photocheck.loading import PhotoLoadError, load_photo
 from photocheck.results import Box, Flag
 from photocheck.scan import PhotoResult, ScanResult, source_path
-from photocheck.selection import Pick, Selection
+from photocheck.selection import UNDATED, Pick, Selection
 
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
@@ -148,12 +148,16 @@ def _photo_card(photo: PhotoResult, uri: str | None, pick: Pick | None, why_not:
     return f'<div class="{css}">{"".join(parts)}</div>'
 
 
+def _day(pick: Pick, language: str) -> str:
+    return _e(message("select_summary.undated", language)) if pick.day == UNDATED else _e(pick.day)
+
+
 def _pick_card(pick: Pick, photo: PhotoResult, uri: str | None, language: str) -> str:
     when = f" · {_e(pick.taken_at)}" if pick.taken_at else ""
     return (
         f'<div class="card pick" data-pick="{_e(pick.path)}">{_thumb(photo, uri, language)}'
         f'<div class="name">{_e(pick.path)}</div><div>{_verdict_line(photo, language)}</div>'
-        f"<div>{_e(pick.day)}{when} · <b>{_t('slot', language, slot=pick.slot)}</b></div>"
+        f"<div>{_day(pick, language)}{when} · <b>{_t('slot', language, slot=pick.slot)}</b></div>"
         f'<div>{_t("caption", language)}: <span class="caption">{_e(pick.caption)}</span></div>'
         f"<div>{_t('why_picked', language)}:<ul>{_reason_items(pick.reasons)}</ul></div></div>"
     )
