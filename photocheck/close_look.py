@@ -19,6 +19,7 @@ from pathlib import Path
 
 from photocheck.config import Config
 from photocheck.i18n import message
+from photocheck.judges.flags import detail_text
 from photocheck.results import Reason
 from photocheck.scan import PhotoResult, Progress, ScanResult, scan_files, source_path
 from photocheck.selection import CloseLook, Selection, select
@@ -137,5 +138,6 @@ def _explain(
         seen = {(flag.kind, flag.strong) for flag in (before.flags if before else [])}
         new = [flag for flag in photo.judgement.flags if (flag.kind, flag.strong) not in seen]
         rejection.reasons[:0] = [
-            _reason("reject.close_look", language, side=side, kind=flag.kind, detail=flag.detail) for flag in new
+            _reason("reject.close_look", language, side=side, kind=flag.kind, detail=detail_text(flag.evidence))
+            for flag in new
         ]

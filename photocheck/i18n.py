@@ -3,7 +3,9 @@
 Templates are ``str.format`` strings. A field with the format spec ``@table`` is translated through the same
 catalogue: ``{kind:@flag_kind}`` with ``kind="litter"`` shows ``flag_kind.litter`` ("zwerfvuil" in Dutch), so the
 values a Reason keeps in the JSON stay stable English codes while the sentence is fully in the reader's language.
-A value with no entry (a kind the user taught) is shown as is, underscores as spaces.
+A value with no entry (a kind the user taught) is shown as is, underscores as spaces. A value made by :func:`text`
+(a code and its values, e.g. the evidence of a red flag) is a sentence of its own, shown in the same language: so a
+Reason's values stay language-free data even when they hold a whole phrase.
 
 Every filled-in value goes through :func:`readable`: a file name that is not valid UTF-8 (lone surrogates from
 os.fsdecode) shows with replacement characters, so no sentence ever holds text a UTF-8 file or terminal refuses.
@@ -51,6 +53,8 @@ class _CatalogueFormatter(string.Formatter):
         self.language = language
 
     def format_field(self, value, format_spec: str) -> str:
+        if isinstance(value, Mapping):  # a nested sentence made by text()
+            return render(value, self.language)
         if format_spec.startswith("@"):
             return readable(term(format_spec[1:], value, self.language))
         return readable(super().format_field(value, format_spec))
@@ -77,6 +81,16 @@ def term(table: str, value, language: str = DEFAULT_LANGUAGE) -> str:
 def message(code: str, language: str = DEFAULT_LANGUAGE, **values) -> str:
     """The sentence for `code` filled with `values`; an unknown code is a programming error."""
     return _CatalogueFormatter(language).format(catalogue(language)[code], **values)
+
+
+def text(code: str, **values) -> dict:
+    """A sentence kept as data (catalogue code and values), to be rendered in any language; JSON-ready."""
+    return {"code": code, "values": values}
+
+
+def render(sentence: Mapping, language: str = DEFAULT_LANGUAGE) -> str:
+    """A sentence made by :func:`text`, in `language`."""
+    return message(sentence["code"], language, **sentence["values"])
 
 
 def localized(reason, language: str):

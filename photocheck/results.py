@@ -217,9 +217,14 @@ class Reason:
 
 @dataclass
 class Evidence:
+    """What was seen where. `code` and `values` are the catalogue sentence (evidence.*) that words it in any language;
+    `label` is that sentence in English (stable for tools)."""
+
     box: Box | None  # original-image pixels; None for whole-photo evidence
     label: str
     score: float
+    code: str
+    values: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -230,7 +235,7 @@ class Flag:
     confidence: float  # 0..1
     strong: bool  # strong: the photo is skipped; weak: at most "maybe"
     evidence: list[Evidence]
-    detail: str
+    detail: str  # the strongest evidence and how many more, in the judging language
 
 
 @dataclass

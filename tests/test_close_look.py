@@ -8,7 +8,8 @@ import shutil
 import pytest
 
 from photocheck.close_look import close_look_config, is_on, look_closely, rescanner
-from photocheck.results import Box, Evidence, Flag, TextLine
+from photocheck.judges.flags import evidence
+from photocheck.results import Box, Flag, TextLine
 from photocheck.scan import PhotoResult
 from tests.conftest import SAMPLES
 from tests.test_selection import photo, scan_of, unit
@@ -18,8 +19,8 @@ BRAND = TextLine("HOLLISTER", Box(40, 10, 60, 14), 0.93)
 
 
 def advertising() -> Flag:
-    evidence = Evidence(BRAND.box, 'sportswear brand "Hollister" read as "HOLLISTER"', 0.9)
-    return Flag("advertising", 0.9, True, [evidence], evidence.label)
+    seen = evidence(BRAND.box, 0.9, "brand", category="sports_and_fashion", brand="Hollister", text=BRAND.text)
+    return Flag("advertising", 0.9, True, [seen], seen.label)
 
 
 class FakeCloseLook:

@@ -12,9 +12,11 @@ from PIL import Image, ImageEnhance, ImageOps
 
 from photocheck.judges import brands, taught
 from photocheck.judges.flags import judge_flags
+from photocheck.config import default_config
+from photocheck.i18n import LANGUAGES, catalogue
 from photocheck.judges.policy import judge
 from photocheck.outputs import json_output, terminal
-from photocheck.results import Box, Detection, SceneLabel
+from photocheck.results import Box, Detection, PhotoAnalysis, SceneLabel, TextLine
 from photocheck.scan import scan
 from photocheck.teach import TeachError, teach
 from tests.conftest import SAMPLES
@@ -242,3 +244,42 @@ def test_judge_uses_flags_for_the_verdict(analyzer, config):
     judgement = judge(analysis, config)
     assert judgement.verdict == "skip"
     assert any(reason.policy == "advertising" for reason in judgement.reasons)
+
+
+def test_a_dutch_judgement_words_the_brand_evidence_in_dutch():
+    sign = TextLine("JUPILER", Box(100, 100, 500, 180), 0.99)
+    analysis = PhotoAnalysis(path="bar.jpg", ok=True, width=900, height=600, texts=[sign])
+    dutch = judge(analysis, default_config().with_overrides({"output": {"language": "nl"}}, "test"))
+    [reason] = [reason for reason in dutch.reasons if reason.policy == "advertising"]
+    assert reason.detail.startswith(
+        'Rode vlag, duidelijke reclame op de achtergrond: biermerk "Jupiler" gelezen als "JUPILER"'
+    )
+    flags = {flag.kind: flag for flag in dutch.flags}
+    assert flags["alcohol"].detail == 'biermerk "Jupiler" gelezen als "JUPILER"'
+    for english in ("read as", "brand", "beer", "Red flag"):
+        assert english not in reason.detail and english not in flags["alcohol"].detail
+    # Tools keep the English label and a language-free reason; the same analysis judged in English reads as before.
+    assert flags["alcohol"].evidence[0].label == 'beer brand "Jupiler" read as "JUPILER"'
+    assert reason.values["detail"] == {
+        "code": "evidence.brand", "values": {"category": "beer", "brand": "Jupiler", "text": "JUPILER"}
+    }
+    english = judge(analysis, default_config().with_overrides({"output": {"language": "en"}}, "test"))
+    assert {flag.kind: flag.detail for flag in english.flags}["alcohol"] == 'beer brand "Jupiler" read as "JUPILER"'
+
+
+def test_more_evidence_is_counted_in_the_judging_language(analyzer, config):
+    analysis = analyzer.analyse(SAMPLES / "drinks_wine_glasses.jpg", "drinks_wine_glasses.jpg")
+    dutch, _ = judge_flags(analysis, config.flags, language="nl")
+    english, _ = judge_flags(analysis, config.flags)
+    [dutch_alcohol] = [flag for flag in dutch if flag.kind == "alcohol"]
+    [english_alcohol] = [flag for flag in english if flag.kind == "alcohol"]
+    more = len(dutch_alcohol.evidence) - 1
+    assert more >= 1  # two glasses at least
+    assert dutch_alcohol.detail.endswith(f"(en nog {more})") and english_alcohol.detail.endswith(f"(and {more} more)")
+    assert [e.label for e in dutch_alcohol.evidence] == [e.label for e in english_alcohol.evidence]
+
+
+def test_every_brand_category_is_named_in_every_language():
+    for language in LANGUAGES:
+        named = {key.split(".", 1)[1] for key in catalogue(language) if key.startswith("brand_kind.")}
+        assert {brand.category for brand in brands.lexicon().brands} <= named, language

@@ -17,7 +17,8 @@ from PIL import Image
 from photocheck.i18n import message
 from photocheck.outputs import html_report
 from photocheck.outputs.atomic import write_atomic
-from photocheck.results import Box, Evidence, Flag
+from photocheck.judges.flags import evidence
+from photocheck.results import Box, Flag
 from photocheck.scan import PhotoResult, ScanResult, scan
 from photocheck.selection import select
 from tests.conftest import SAMPLES
@@ -36,8 +37,8 @@ def report(config, analyzer, tmp_path_factory):
     result = scan(folder, config, analyzer)
     bar = next(p for p in result.photos if p.analysis.path == "bar.jpg")
     width, height = bar.analysis.width, bar.analysis.height
-    evidence = Evidence(Box(width * 0.25, height * 0.5, width * 0.5, height * 0.75), "wine glass", 0.9)
-    bar.judgement.flags.append(Flag("alcohol", 0.9, True, [evidence], "wine glass"))
+    seen = evidence(Box(width * 0.25, height * 0.5, width * 0.5, height * 0.75), 0.9, "wine_glass")
+    bar.judgement.flags.append(Flag("alcohol", 0.9, True, [seen], "wine glass"))
     selection = select(result, config, top=5)
     page = html_report.render(result, selection, folder, config)
     path = folder.parent / "report.html"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from photocheck.judges.flags import evidence
 from photocheck.outputs import json_output
 from photocheck.outputs.atomic import write_atomic
-from photocheck.results import Box, Evidence, Face, Flag, Judgement, PeopleCount, PhotoAnalysis, Quality
+from photocheck.results import Box, Face, Flag, Judgement, PeopleCount, PhotoAnalysis, Quality
 from photocheck.scan import PhotoResult, ScanResult
 from photocheck.scan_file import load_scan
 from photocheck.selection import caption, select
@@ -43,7 +44,8 @@ def photo(
 
 
 def strong_flag(kind="alcohol") -> Flag:
-    return Flag(kind, 0.95, True, [Evidence(Box(1, 1, 20, 20), "beer bottle", 0.95)], "beer bottle in hand")
+    seen = evidence(Box(1, 1, 20, 20), 0.95, "drink_looks_like", object="bottle", names="beer bottle")
+    return Flag(kind, 0.95, True, [seen], seen.label)
 
 
 def scan_of(*photos: PhotoResult) -> ScanResult:

@@ -8,7 +8,8 @@ from typer.testing import CliRunner
 from photocheck.cli import app
 from photocheck.config import ConfigError
 from photocheck.judges.policy import judge
-from photocheck.results import Box, Evidence, Face, Flag, PhotoAnalysis, Quality
+from photocheck.judges.flags import evidence
+from photocheck.results import Box, Face, Flag, PhotoAnalysis, Quality
 from tests.conftest import SAMPLES
 
 POLICY_POINTS = {"group", "smiles", "recognisable", "eyes", "uniform", "quality",
@@ -45,10 +46,10 @@ def test_strong_flag_means_skip_and_weak_flag_caps_at_maybe(config):
     assert judgement.verdict == "post"
     from photocheck.judges.verdict import apply_verdict
 
-    evidence = [Evidence(box=Box(10, 10, 50, 90), label="beer bottle", score=0.9)]
-    judgement.flags = [Flag("alcohol", 0.9, True, evidence, "beer bottle")]
+    seen = [evidence(Box(10, 10, 50, 90), 0.9, "drink_looks_like", object="bottle", names="beer bottle")]
+    judgement.flags = [Flag("alcohol", 0.9, True, seen, "bottle that looks like beer bottle")]
     assert apply_verdict(judgement, _analysis(5), config.verdict).verdict == "skip"
-    judgement.flags = [Flag("alcohol", 0.4, False, evidence, "a plain bottle")]
+    judgement.flags = [Flag("alcohol", 0.4, False, seen, "bottle that looks like beer bottle")]
     weak = apply_verdict(judgement, _analysis(5), config.verdict)
     assert weak.verdict == "maybe"
     assert any(r.policy == "alcohol" and "bottle" in r.detail for r in weak.reasons)

@@ -3,6 +3,8 @@
 Each flag lists the evidence a leader can check (a box in original pixels and what was seen there). A flag is
 strong (the photo is skipped) only on clear evidence: a wine glass, a drink the scene model calls beer or wine,
 a legible brand; otherwise it is weak (the photo is at most "maybe"). Litter is always weak: no model knows it.
+Evidence is worded by the message catalogue (`[evidence]`): an English label for tools, the flag's detail in the
+judging language.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from photocheck.config import Section
+from photocheck.i18n import DEFAULT_LANGUAGE, message, render, text
 from photocheck.judges import brands, taught
 from photocheck.results import Box, Evidence, Flag, PhotoAnalysis, SceneLabel, TextLine
 
@@ -25,18 +28,31 @@ class Finding:
     strong: bool
 
 
-def _flag(kind: str, findings: list[Finding]) -> Flag | None:
+def evidence(box: Box | None, score: float, code: str, /, **values) -> Evidence:
+    """Evidence worded by the catalogue sentence `evidence.<code>`; its label is the English sentence."""
+    code = f"evidence.{code}"
+    return Evidence(box, message(code, DEFAULT_LANGUAGE, **values), score, code, values)
+
+
+def detail_text(evidence: list[Evidence]) -> dict:
+    """A flag's detail as a language-free sentence (i18n.text): its first evidence, and how many more there are."""
+    first = text(evidence[0].code, **evidence[0].values)
+    more = len(evidence) - 1
+    return text("evidence.and_more", detail=first, more=more) if more else first
+
+
+def _flag(kind: str, findings: list[Finding], language: str) -> Flag | None:
     """One flag from all findings of a kind: the strongest evidence first and named in the detail."""
     if not findings:
         return None
     findings = sorted(findings, key=lambda f: (-f.strong, -f.evidence.score))
-    more = len(findings) - 1
+    seen = [f.evidence for f in findings]
     return Flag(
         kind=kind,
         confidence=round(max(f.evidence.score for f in findings), 3),
         strong=any(f.strong for f in findings),
-        evidence=[f.evidence for f in findings],
-        detail=findings[0].evidence.label + (f" (and {more} more)" if more else ""),
+        evidence=seen,
+        detail=render(detail_text(seen), language),
     )
 
 
@@ -64,20 +80,21 @@ def text_findings(analysis: PhotoAnalysis, settings: Section) -> dict[str, list[
             match = matches[0]
             score = round(match.similarity * line.score, 3)
             strong = match.similarity >= settings.strong_similarity and line.score >= settings.strong_text_score
-            label = f'{match.brand.category.replace("_", " ")} brand "{match.brand.name}" read as "{line.text}"'
-            found["advertising"].append(Finding(Evidence(line.box, label, score), strong))
+            seen = evidence(line.box, score, "brand", category=match.brand.category, brand=match.brand.name,
+                            text=line.text)
+            found["advertising"].append(Finding(seen, strong))
             if match.brand.category in known.alcohol_categories:
-                found["alcohol"].append(Finding(Evidence(line.box, label, score), strong))
+                found["alcohol"].append(Finding(seen, strong))
             if match.brand.category in known.tobacco_categories:
-                found["tobacco"].append(Finding(Evidence(line.box, label, score), False))
+                found["tobacco"].append(Finding(seen, False))
             continue
         if brands.is_allowed(line.text):
             continue
         drink_words = brands.alcohol_words(line.text)
         if drink_words:
-            label = f'alcohol on a sign: "{line.text}"'
-            found["alcohol"].append(Finding(Evidence(line.box, label, round(line.score * 0.5, 3)), False))
-            found["advertising"].append(Finding(Evidence(line.box, label, round(line.score * 0.5, 3)), False))
+            seen = evidence(line.box, round(line.score * 0.5, 3), "alcohol_sign", text=line.text)
+            found["alcohol"].append(Finding(seen, False))
+            found["advertising"].append(Finding(seen, False))
             continue
         unknown.append(line)
     found["advertising"] += lettering_findings(analysis, unknown, settings)
@@ -132,7 +149,7 @@ def lettering_findings(analysis: PhotoAnalysis, unknown: list[TextLine], setting
             box = Box(min(l.box.x1 for l in background), min(l.box.y1 for l in background),
                       max(l.box.x2 for l in background), max(l.box.y2 for l in background))
             score = round(max(line.score for line in background) * 0.5, 3)
-            findings.append(Finding(Evidence(box, f'large lettering "{words}" (no known brand)', score), False))
+            findings.append(Finding(evidence(box, score, "lettering", text=words), False))
     return findings
 
 
@@ -151,21 +168,21 @@ def alcohol_findings(analysis: PhotoAnalysis, settings: Section) -> list[Finding
         alcohol = _mass(region.labels, settings.classes) if region else 0.0
         benign = _mass(region.labels, settings.benign_classes) if region else 0.0
         if alcohol >= settings.crop_weak and alcohol > benign:
-            label = f"{detection.label} that looks like {_top_names(region.labels, settings.classes)}"
-            findings.append(Finding(Evidence(detection.box, label, round(alcohol, 3)), alcohol >= settings.crop_strong))
+            seen = evidence(detection.box, round(alcohol, 3), "drink_looks_like", object=detection.label,
+                            names=_top_names(region.labels, settings.classes))
+            findings.append(Finding(seen, alcohol >= settings.crop_strong))
         elif detection.label == "wine glass" and detection.score >= settings.wine_glass_min_score:
             findings.append(Finding(
-                Evidence(detection.box, "wine glass", round(detection.score, 3)),
+                evidence(detection.box, round(detection.score, 3), "wine_glass"),
                 detection.score >= settings.wine_glass_strong_score,
             ))
         elif detection.label == "bottle" and detection.score >= settings.bottle_min_score and benign < alcohol + 0.1:
             # A bottle nobody can tell apart: weak, with half its detector score as confidence.
-            findings.append(Finding(Evidence(detection.box, "bottle (contents unknown)", round(detection.score / 2, 3)),
-                                    False))
+            findings.append(Finding(evidence(detection.box, round(detection.score / 2, 3), "bottle_unknown"), False))
     scene = _mass(analysis.scene, settings.classes)
     if scene >= settings.scene_weak:
-        label = f"the whole photo looks like {_top_names(analysis.scene, settings.classes)}"
-        findings.append(Finding(Evidence(None, label, round(scene, 3)), scene >= settings.scene_strong))
+        seen = evidence(None, round(scene, 3), "photo_looks_like", names=_top_names(analysis.scene, settings.classes))
+        findings.append(Finding(seen, scene >= settings.scene_strong))
     return findings
 
 
@@ -182,19 +199,21 @@ def litter_findings(analysis: PhotoAnalysis, settings: Section) -> list[Finding]
             continue
         mass = _mass(region.labels, settings.classes)
         if mass >= settings.tile_min:
-            label = f"on the ground: {_top_names(region.labels, settings.classes)}"
-            findings.append(Finding(Evidence(region.box, label, round(min(cap, mass), 3)), False))
+            seen = evidence(region.box, round(min(cap, mass), 3), "on_the_ground",
+                            names=_top_names(region.labels, settings.classes))
+            findings.append(Finding(seen, False))
     scene = _mass(analysis.scene, settings.classes)
     if scene >= settings.scene_min:
-        label = f"the whole photo looks like {_top_names(analysis.scene, settings.classes)}"
-        findings.append(Finding(Evidence(None, label, round(min(cap, scene), 3)), False))
+        seen = evidence(None, round(min(cap, scene), 3), "photo_looks_like",
+                        names=_top_names(analysis.scene, settings.classes))
+        findings.append(Finding(seen, False))
     containers = [
         d for d in analysis.objects
         if d.label in settings.container_labels and d.box.center[1] >= analysis.height / 2
     ]
     if len(containers) >= settings.scattered_containers:
         findings += [
-            Finding(Evidence(d.box, f"one of {len(containers)} scattered drink containers", round(min(cap, d.score / 2), 3)),
+            Finding(evidence(d.box, round(min(cap, d.score / 2), 3), "scattered_containers", count=len(containers)),
                     False)
             for d in containers
         ]
@@ -207,22 +226,25 @@ def taught_findings(analysis: PhotoAnalysis, classifiers: list[taught.TaughtClas
     for classifier in classifiers if feature is not None else []:
         probability = classifier.probability(feature)
         if probability >= classifier.threshold:
-            label = f"looks like the {classifier.kind} examples it was taught (score {probability:.2f})"
-            evidence = Evidence(classifier.best_region(analysis), label, round(probability, 3))
-            found.setdefault(classifier.kind, []).append(Finding(evidence, probability >= classifier.strong_threshold))
+            seen = evidence(classifier.best_region(analysis), round(probability, 3), "taught", kind=classifier.kind,
+                            probability=float(probability))
+            found.setdefault(classifier.kind, []).append(Finding(seen, probability >= classifier.strong_threshold))
     return found
 
 
 def judge_flags(
-    analysis: PhotoAnalysis, settings: Section, classifiers: list[taught.TaughtClassifier] | None = None
+    analysis: PhotoAnalysis,
+    settings: Section,
+    classifiers: list[taught.TaughtClassifier] | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> tuple[list[Flag], list[str]]:
-    """Red flags of one photo, and the policy's red-flag kinds that nothing could check."""
+    """Red flags of one photo (details in `language`), and the policy's red-flag kinds that nothing could check."""
     classifiers = taught.load_all() if classifiers is None else classifiers
     findings = text_findings(analysis, settings.advertising)
     findings["alcohol"] += alcohol_findings(analysis, settings.alcohol)
     findings["litter"] = litter_findings(analysis, settings.litter)
     for kind, extra in taught_findings(analysis, classifiers).items():
         findings.setdefault(kind, []).extend(extra)
-    flags = [flag for flag in (_flag(kind, found) for kind, found in findings.items()) if flag is not None]
+    flags = [flag for flag in (_flag(kind, found, language) for kind, found in findings.items()) if flag is not None]
     checked = set(BUILT_IN_KINDS) | {classifier.kind for classifier in classifiers} | {flag.kind for flag in flags}
     return flags, [kind for kind in settings.kinds if kind not in checked]

@@ -22,6 +22,6 @@ def judge(analysis: PhotoAnalysis, config: Config) -> Judgement | None:
     judgement.smiling = smile_summary(judgement.face_judgements)
     judgement.too_wide = too_wide(judgement.people, judgement.face_judgements, config.recognisable)
     judgement.quality = judge_quality(analysis, config.quality)
-    judgement.flags, judgement.not_checked = judge_flags(analysis, config.flags)
+    judgement.flags, judgement.not_checked = judge_flags(analysis, config.flags, language=config.output.language)
     judgement.uniform = judge_uniform(analysis.torsos, load_profile(config.uniform.profile), config.uniform)
     return apply_verdict(judgement, analysis, config.verdict, config.output.language)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from photocheck.config import Section
 from photocheck.i18n import DEFAULT_LANGUAGE, localized, message
+from photocheck.judges.flags import detail_text
 from photocheck.results import Flag, Judgement, PhotoAnalysis, Reason
 
 
@@ -91,7 +92,7 @@ def flag_reason(flag: Flag, points: Section) -> Reason:
     strength = "strong" if flag.strong else "weak"
     return _reason(
         flag.kind, f"reason.flag.{strength}", points.flag_strong if flag.strong else points.flag_weak,
-        kind=flag.kind, detail=flag.detail, confidence=round(flag.confidence, 2),
+        kind=flag.kind, detail=detail_text(flag.evidence), confidence=round(flag.confidence, 2),
     )
 
 

@@ -85,7 +85,7 @@ def _box_style(box: Box, width: int, height: int) -> str:
     )
 
 
-def _evidence_boxes(photo: PhotoResult) -> str:
+def _evidence_boxes(photo: PhotoResult, language: str) -> str:
     analysis, judgement = photo.analysis, photo.judgement
     if judgement is None or not analysis.width or not analysis.height:
         return ""
@@ -96,7 +96,8 @@ def _evidence_boxes(photo: PhotoResult) -> str:
                 continue
             style = _box_style(evidence.box, analysis.width, analysis.height)
             weak = "" if flag.strong else " weak"
-            label = f"{flag.kind}: {evidence.label} {evidence.score:.2f}"
+            said = message(evidence.code, language, **evidence.values)
+            label = f"{term('policy', flag.kind, language)}: {said} {evidence.score:.2f}"
             boxes.append(f'<div class="box{weak}" style="{style}"><span>{_e(label)}</span></div>')
     return "".join(boxes)
 
@@ -105,7 +106,7 @@ def _thumb(photo: PhotoResult, uri: str | None, language: str) -> str:
     if uri is None:
         return f'<div class="thumb muted">{_t("no_preview", language)}</div>'
     alt = _e(photo.analysis.path)
-    return f'<div class="thumb"><img src="{uri}" alt="{alt}">{_evidence_boxes(photo)}</div>'
+    return f'<div class="thumb"><img src="{uri}" alt="{alt}">{_evidence_boxes(photo, language)}</div>'
 
 
 def _reason_items(reasons: Iterable) -> str:

@@ -32,9 +32,9 @@ class ProgressLine:
         self.stream.flush()
 
 
-def _flags_cell(judgement) -> str:
+def _flags_cell(judgement, language: str) -> str:
     """Red flags: "alcohol!" strong (skip), "litter?" weak (check first)."""
-    return " ".join(f"{flag.kind}{'!' if flag.strong else '?'}" for flag in judgement.flags)
+    return " ".join(f"{term('policy', flag.kind, language)}{'!' if flag.strong else '?'}" for flag in judgement.flags)
 
 
 def _row(photo: PhotoResult, language: str) -> list[str]:
@@ -52,7 +52,7 @@ def _row(photo: PhotoResult, language: str) -> list[str]:
         str(judgement.people.count),
         str(len(analysis.faces)),
         str(smiling),
-        _flags_cell(judgement),
+        _flags_cell(judgement, language),
         ", ".join([scene] + objects[:3]),
     ]
 
