@@ -100,7 +100,7 @@ def _scan_or_fail(target: Path, config: Config, profile: str | None = None, **op
     except ConfigError as exc:
         _fail(message("error.config", config.output.language, detail=explained(exc, config.output.language)), EXIT_SETUP)
     except ModelFileError as exc:
-        _fail(message("error.model_file", config.output.language, detail=exc), EXIT_SETUP)
+        _fail(message("error.model_file", config.output.language, detail=explained(exc, config.output.language)), EXIT_SETUP)
 
 
 def _progress(language: str) -> terminal.ProgressLine:
@@ -200,7 +200,7 @@ def select(
             progress=_progress(language),
         )
     except ModelFileError as exc:
-        _fail(message("error.model_file", language, detail=exc), EXIT_SETUP)
+        _fail(message("error.model_file", language, detail=explained(exc, language)), EXIT_SETUP)
 
     to_stdout = _write_json(json_path, json_output.dumps(result, selection))
     typer.echo(terminal_selection.summary(result, selection, language), err=to_stdout, nl=False)
@@ -242,7 +242,7 @@ def teach(
     except ConfigError as exc:
         _fail(message("error.config", language, detail=explained(exc, language)), EXIT_SETUP)
     except ModelFileError as exc:
-        _fail(message("error.model_file", language, detail=exc), EXIT_SETUP)
+        _fail(message("error.model_file", language, detail=explained(exc, language)), EXIT_SETUP)
     except TeachError as exc:
         _fail(explained(exc, language), 2)
     info = result.classifier.info
@@ -274,7 +274,7 @@ def calibrate_uniform(
     except ConfigError as exc:
         _fail(message("error.config", language, detail=explained(exc, language)), EXIT_SETUP)
     except ModelFileError as exc:
-        _fail(message("error.model_file", language, detail=exc), EXIT_SETUP)
+        _fail(message("error.model_file", language, detail=explained(exc, language)), EXIT_SETUP)
     except CalibrationError as exc:
         _fail(explained(exc, language), 2)
     typer.echo(message(
@@ -322,7 +322,7 @@ def _flow_error(exc: Exception, language: str) -> tuple[str, int]:
         values = dict(exc.values, commands=_commands_list()) if exc.code == "error.does_not_exist" else exc.values
         return message(exc.code, language, **values), FLOW_EXIT[exc.code]
     if isinstance(exc, ModelFileError):
-        return message("error.model_file", language, detail=exc), EXIT_SETUP
+        return message("error.model_file", language, detail=explained(exc, language)), EXIT_SETUP
     if isinstance(exc, ConfigError):
         return message("error.config", language, detail=explained(exc, language)), EXIT_SETUP
     return message("error.unexpected", language, detail=f"{type(exc).__name__}: {exc}"), EXIT_SETUP

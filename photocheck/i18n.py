@@ -119,6 +119,14 @@ class Problem(Exception):
         self.code = code
         self.values = values
 
+    def __reduce__(self):
+        # Worker processes send errors to the parent by pickling; the default would call __init__(sentence).
+        return _rebuild_problem, (type(self), self.code, self.values)
+
+
+def _rebuild_problem(kind: type, code: str, values: dict) -> Problem:
+    return kind(code, **values)
+
 
 def explained(error: BaseException, language: str) -> str:
     """The error's sentence in `language`; an error raised with plain text (a technical one) keeps its own words."""

@@ -11,13 +11,15 @@ from typing import ClassVar
 import numpy as np
 import onnxruntime as ort
 
+from photocheck.i18n import Problem
+
 REBUILD_COMMAND = "bash models/build.sh"
 MODELS_ENV = "PHOTOCHECK_MODELS"
 MAX_BATCH = 16  # inputs per session run; the arena of each session grows to its largest run
 
 
-class ModelFileError(RuntimeError):
-    """A model file is missing or differs from the one the manifest names."""
+class ModelFileError(Problem, RuntimeError):
+    """A model file is missing or differs from the one the manifest names (catalogue section `model_error`)."""
 
 
 def models_dir() -> Path:
@@ -51,7 +53,7 @@ class ModelStore:
                 self._manifest = json.loads(path.read_text(encoding="utf-8"))["models"]
             except (OSError, ValueError, KeyError) as exc:
                 raise ModelFileError(
-                    f"model manifest {path} is missing or unreadable ({exc}); rebuild the models with: {REBUILD_COMMAND}"
+                    "model_error.manifest", path=path, reason=exc, command=REBUILD_COMMAND
                 ) from exc
         return self._manifest
 
@@ -66,15 +68,14 @@ class ModelStore:
     def _open(self, name: str) -> ort.InferenceSession:
         entry = self.manifest.get(name)
         if entry is None:
-            raise ModelFileError(f"model '{name}' is not in {self.directory / 'manifest.json'}; run: {REBUILD_COMMAND}")
+            raise ModelFileError(
+                "model_error.not_listed", name=name, path=self.directory / "manifest.json", command=REBUILD_COMMAND
+            )
         path = self.directory / entry["file"]
         if not path.is_file():
-            raise ModelFileError(f"model file {path} is missing; rebuild it with: {REBUILD_COMMAND}")
+            raise ModelFileError("model_error.missing", path=path, command=REBUILD_COMMAND)
         if _sha256(path) != entry["sha256"]:
-            raise ModelFileError(
-                f"model file {path} is corrupt or not the expected version (sha256 mismatch); "
-                f"restore it from git or rebuild it with: {REBUILD_COMMAND}"
-            )
+            raise ModelFileError("model_error.corrupt", path=path, command=REBUILD_COMMAND)
         options = ort.SessionOptions()
         # Workers x threads must not exceed the cores: each worker process gets its own small thread budget.
         options.intra_op_num_threads = self.threads
@@ -87,7 +88,7 @@ class ModelStore:
         try:
             return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own exception types for unparsable files
-            raise ModelFileError(f"model file {path} cannot be loaded ({exc}); rebuild it with: {REBUILD_COMMAND}") from exc
+            raise ModelFileError("model_error.unloadable", path=path, reason=exc, command=REBUILD_COMMAND) from exc
 
 
 class OnnxModel:

@@ -29,12 +29,12 @@ def _verified_engine(threads: int):
     try:
         import rapidocr_onnxruntime
     except ImportError as exc:
-        raise ModelFileError(f"the OCR package is missing; install it with: pip install {PACKAGE}") from exc
+        raise ModelFileError("model_error.ocr_package", package=PACKAGE) from exc
     folder = Path(rapidocr_onnxruntime.__file__).parent / "models"
     for name, digest in EXPECTED_SHA256.items():
         path = folder / name
         if not path.is_file() or _sha256(path) != digest:
-            raise ModelFileError(f"OCR model {path} is missing or not the expected version; reinstall {PACKAGE}")
+            raise ModelFileError("model_error.ocr_model", path=path, package=PACKAGE)
     # "max" keeps the detector at the size it is given instead of enlarging the short side to 736 px.
     return rapidocr_onnxruntime.RapidOCR(
         intra_op_num_threads=threads, inter_op_num_threads=1, det_limit_type="max", det_limit_side_len=4096

@@ -1,0 +1,60 @@
+"""Model files are verified once; a missing or damaged file names itself and the rebuild command."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+
+import pytest
+
+from photocheck.i18n import explained
+from photocheck.models.base import REBUILD_COMMAND, ModelFileError, ModelStore, models_dir
+
+
+@pytest.fixture
+def model_copy(tmp_path):
+    """A private copy of the small FER model and a manifest naming it."""
+    source = models_dir()
+    manifest = json.loads((source / "manifest.json").read_text(encoding="utf-8"))["models"]
+    entry = manifest["fer_emotion"]
+    shutil.copy(source / entry["file"], tmp_path / entry["file"])
+    (tmp_path / "manifest.json").write_text(json.dumps({"models": {"fer_emotion": entry}}), encoding="utf-8")
+    return tmp_path, tmp_path / entry["file"]
+
+
+def test_intact_model_opens_once_and_is_reused(model_copy):
+    folder, _ = model_copy
+    store = ModelStore(folder)
+    assert store.session("fer_emotion") is store.session("fer_emotion")
+
+
+@pytest.mark.parametrize("damage", ["missing", "corrupt"])
+def test_missing_or_corrupt_model_names_file_and_rebuild_command(model_copy, damage):
+    folder, path = model_copy
+    if damage == "missing":
+        path.unlink()
+    else:
+        path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(ModelFileError) as caught:
+        ModelStore(folder).session("fer_emotion")
+    assert str(path) in str(caught.value) and REBUILD_COMMAND in str(caught.value)
+    dutch = explained(caught.value, "nl")
+    assert str(path) in dutch and REBUILD_COMMAND in dutch and dutch != str(caught.value)
+
+
+def test_missing_manifest_and_unlisted_model(tmp_path, model_copy):
+    with pytest.raises(ModelFileError, match="manifest.json"):
+        ModelStore(tmp_path / "nowhere").session("fer_emotion")
+    folder, _ = model_copy
+    with pytest.raises(ModelFileError, match="'nanodet' is not listed"):
+        ModelStore(folder).session("nanodet")
+
+
+def test_model_error_survives_the_trip_from_a_worker_process(model_copy):
+    folder, path = model_copy
+    path.unlink()
+    with pytest.raises(ModelFileError) as caught:
+        ModelStore(folder).session("fer_emotion")
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert isinstance(copy, ModelFileError) and str(copy) == str(caught.value) and copy.code == caught.value.code
