@@ -16,9 +16,8 @@ def _default_file_mode() -> int:
 _CREATE_MODE = _default_file_mode()
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+def _staged(path: Path, payload: bytes) -> str:
+    """A complete, synced temporary file beside `path` holding `payload` (the caller moves or removes it)."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -26,6 +25,20 @@ def write_atomic(path: Path, data: bytes | str) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, _CREATE_MODE)  # mkstemp's 0600 would hide the file from other users
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def _payload(data: bytes | str) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    path = Path(path)
+    temporary = _staged(path, _payload(data))
+    try:
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -39,14 +52,9 @@ def write_new(path: Path, data: bytes | str) -> bool:
     existing file. On file systems without hard links (FAT, exFAT) it falls back to an exclusive create.
     """
     path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    payload = _payload(data)
+    temporary = _staged(path, payload)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, _CREATE_MODE)
         try:
             os.link(temporary, path)
         except FileExistsError:
