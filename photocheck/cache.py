@@ -25,6 +25,7 @@ import photocheck
 from photocheck import __version__
 from photocheck.config import Config
 from photocheck.results import PhotoAnalysis
+from photocheck.user_dirs import user_cache_dir
 
 CACHE_DIR_ENV = "PHOTOCHECK_CACHE_DIR"
 CACHE_FILE = "analyses.sqlite"
@@ -39,11 +40,7 @@ NOT_STAGE_ONE_CODE = (
 def default_cache_dir() -> Path:
     """`$PHOTOCHECK_CACHE_DIR`, else `$XDG_CACHE_HOME/photocheck`, else `~/.cache/photocheck`."""
     override = os.environ.get(CACHE_DIR_ENV)
-    if override:
-        return Path(override)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
-    return base / "photocheck"
+    return Path(override) if override else user_cache_dir()
 
 
 def stage_one_code_hash() -> str:

@@ -77,12 +77,6 @@ class Config:
             raise SettingsFileError("config_error.unreadable", path=path, error=exc) from exc
         return self.with_overrides(overrides, str(path))
 
-    def fingerprint(self) -> str:
-        """Stable text of the effective values (for cache keys of judged results)."""
-        import json
-
-        return json.dumps(self.values, sort_keys=True)
-
 
 def _merge(base: dict, overrides: dict, source: str, origins: dict[str, str], prefix: str) -> None:
     for key, value in overrides.items():

@@ -93,7 +93,7 @@ def _dominant_range(regions: Sequence[list[ColourCluster]], candidates=None) -> 
 def _range_around(points: np.ndarray, centre: tuple[float, float, float]) -> ColourRange:
     lightness, chroma, hue = np.array([lch(tuple(point)) for point in points]).T
     low, high = SPREAD_PERCENTILES
-    centre_lightness, centre_chroma, centre_hue = lch(centre)
+    _, centre_chroma, centre_hue = lch(centre)
     if centre_chroma < ANY_HUE_BELOW_CHROMA:
         hue_range = (0.0, 360.0)
     else:

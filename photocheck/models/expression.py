@@ -10,7 +10,6 @@ from photocheck.results import Box
 
 INPUT_SIZE = 64
 EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
-HAPPY = EMOTIONS.index("happy")
 
 
 class ExpressionModel(OnnxModel):
