@@ -128,6 +128,18 @@ def _rebuild_problem(kind: type, code: str, values: dict) -> Problem:
     return kind(code, **values)
 
 
+def error_sentence(analysis) -> dict | str:
+    """Why a photo could not be read, as a sentence for any language (:func:`text`), or the English `error` when
+    the reason has no catalogue code (an unexpected failure); either fills a message template."""
+    return text(analysis.error_code, **analysis.error_values) if analysis.error_code else analysis.error or ""
+
+
+def photo_error(analysis, language: str) -> str:
+    """Why a photo could not be read, in `language`."""
+    sentence = error_sentence(analysis)
+    return render(sentence, language) if isinstance(sentence, Mapping) else sentence
+
+
 def explained(error: BaseException, language: str) -> str:
     """The error's sentence in `language`; an error raised with plain text (a technical one) keeps its own words."""
     return message(error.code, language, **error.values) if isinstance(error, Problem) else str(error)

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from photocheck.i18n import Problem
+
 # Pillow's bomb check stays on, raised from its 89 MP default so 108 MP phone photos load (draft decoding keeps
 # them small); our own `max_megapixels` limit gives a readable per-file error before any pixel is decoded.
 Image.MAX_IMAGE_PIXELS = 250_000_000
@@ -33,8 +35,8 @@ EXIF_GPS_IFD = 0x8825
 PHOTO_EXTENSIONS = frozenset(ext.lower() for ext in Image.registered_extensions())
 
 
-class PhotoLoadError(Exception):
-    """A file that cannot be read as a photo; the message is meant for the user."""
+class PhotoLoadError(Problem):
+    """A file that cannot be read as a photo (catalogue section `load_error`); the message is meant for the user."""
 
 
 @dataclass
@@ -55,7 +57,7 @@ class LoadedPhoto:
 @dataclass
 class Discovery:
     files: list[Path]
-    unreadable: list[tuple[Path, str]]  # folders that could not be listed, with the reason
+    unreadable: list[tuple[Path, PhotoLoadError]]  # folders that could not be listed, with the reason
 
 
 def discover(target: Path) -> Discovery:
@@ -65,10 +67,10 @@ def discover(target: Path) -> Discovery:
     """
     if not target.is_dir():
         return Discovery([target], [])
-    unreadable: list[tuple[Path, str]] = []
+    unreadable: list[tuple[Path, PhotoLoadError]] = []
 
     def note_error(error: OSError) -> None:
-        unreadable.append((Path(error.filename), f"folder cannot be read: {error.strerror}"))
+        unreadable.append((Path(error.filename), PhotoLoadError("load_error.folder_unreadable", reason=error.strerror)))
 
     found = []
     for folder, subfolders, files in os.walk(target, followlinks=False, onerror=note_error):
@@ -94,27 +96,27 @@ def load_photo(path: Path, max_side: int, max_megapixels: float) -> LoadedPhoto:
         raise
     except FileNotFoundError:
         if os.path.islink(path):
-            raise PhotoLoadError("broken symbolic link: its target does not exist") from None
-        raise PhotoLoadError("file not found (deleted or moved during the scan?)") from None
+            raise PhotoLoadError("load_error.broken_link") from None
+        raise PhotoLoadError("load_error.not_found") from None
     except PermissionError:
-        raise PhotoLoadError("permission denied: the file cannot be read") from None
+        raise PhotoLoadError("load_error.permission") from None
     except IsADirectoryError:
-        raise PhotoLoadError("this is a folder, not a photo") from None
+        raise PhotoLoadError("load_error.folder") from None
     except UnidentifiedImageError:
         size = _size_or_none(path)
         if size == 0:
-            raise PhotoLoadError("empty file (0 bytes)") from None
-        raise PhotoLoadError("not an image, or an image format that cannot be read") from None
+            raise PhotoLoadError("load_error.empty") from None
+        raise PhotoLoadError("load_error.not_an_image") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise PhotoLoadError(f"image too large to decode safely ({exc})") from None
+        raise PhotoLoadError("load_error.bomb", detail=str(exc)) from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise PhotoLoadError("symbolic link loop: the link never reaches a file") from None
+            raise PhotoLoadError("load_error.link_loop") from None
         if exc.errno is not None:  # the operating system refused (I/O error...); decoders raise OSError without errno
-            raise PhotoLoadError(f"the file cannot be read: {exc.strerror}") from None
-        raise PhotoLoadError(f"corrupt or truncated image: {exc}") from None
+            raise PhotoLoadError("load_error.unreadable", reason=exc.strerror) from None
+        raise PhotoLoadError("load_error.corrupt", detail=str(exc)) from None
     except (SyntaxError, ValueError, EOFError) as exc:
-        raise PhotoLoadError(f"corrupt or truncated image: {exc}") from None
+        raise PhotoLoadError("load_error.corrupt", detail=str(exc)) from None
 
 
 def _require_regular_file(path: Path) -> None:
@@ -123,7 +125,7 @@ def _require_regular_file(path: Path) -> None:
     if stat.S_ISDIR(mode):
         raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
     if not stat.S_ISREG(mode):
-        raise PhotoLoadError("not a regular file (a pipe, device or socket)")
+        raise PhotoLoadError("load_error.not_regular")
 
 
 def _verify_checksums(path: Path) -> None:
@@ -143,7 +145,7 @@ def _decode(image: Image.Image, max_side: int, max_megapixels: float) -> LoadedP
     raw_width, raw_height = image.size
     if raw_width * raw_height > max_megapixels * 1e6:
         raise PhotoLoadError(
-            f"image too large: {raw_width}x{raw_height} is over the {max_megapixels:g} megapixel limit"
+            "load_error.too_large", width=raw_width, height=raw_height, limit=f"{max_megapixels:g}"
         )
     exif = _read_exif(image)
     orientation = exif.get(EXIF_ORIENTATION, 1) if exif is not None else 1

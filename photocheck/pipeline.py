@@ -48,7 +48,7 @@ class Analyzer:
         try:
             photo = load_photo(path, self.config.loading.working_size, self.config.loading.max_megapixels)
         except PhotoLoadError as exc:
-            return failed(display_path, str(exc))
+            return failed(display_path, exc)
         rgb = photo.rgb
         faces = self._faces(rgb)
         objects = self.object_detector.detect(rgb)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from photocheck.i18n import Problem
+
 
 @dataclass(frozen=True)
 class Box:
@@ -168,7 +170,9 @@ class PhotoAnalysis:
 
     path: str
     ok: bool
-    error: str | None = None
+    error: str | None = None  # English sentence (stable for tools)
+    error_code: str | None = None  # catalogue code of the error, to say it in the reader's language
+    error_values: dict = field(default_factory=dict)
     width: int = 0
     height: int = 0
     taken_at: str | None = None
@@ -189,7 +193,10 @@ class PhotoAnalysis:
         return [d for d in self.objects if d.label == "person"]
 
 
-def failed(path: str, error: str) -> PhotoAnalysis:
+def failed(path: str, error: Problem | str) -> PhotoAnalysis:
+    """An unreadable photo; a catalogue Problem keeps its code so outputs can say it in the reader's language."""
+    if isinstance(error, Problem):
+        return PhotoAnalysis(path=path, ok=False, error=str(error), error_code=error.code, error_values=error.values)
     return PhotoAnalysis(path=path, ok=False, error=error)
 
 

@@ -12,7 +12,7 @@ from photocheck import __version__
 from photocheck.cache import AnalysisCache, FileKey, open_cache
 from photocheck.config import Config
 from photocheck.judges.policy import judge
-from photocheck.loading import discover
+from photocheck.loading import PhotoLoadError, discover
 from photocheck.models.base import ModelStore
 from photocheck.pipeline import Analyzer
 from photocheck.results import Judgement, PhotoAnalysis, failed
@@ -93,7 +93,7 @@ def scan_files(
     *,
     workers: int = 1,
     cache: Path | None = None,
-    unreadable: Sequence[tuple[Path, str]] = (),
+    unreadable: Sequence[tuple[Path, PhotoLoadError]] = (),
 ) -> ScanResult:
     """Analyse and judge the given photos, shown by their path relative to `root` (see :func:`scan` for the
     options); `unreadable` lists folders that could not be listed, with the reason."""
@@ -131,7 +131,7 @@ def scan_files(
     if store:
         cache_note = {"reused": total - len(todo), "analysed": len(todo)}
 
-    folders = [failed(display_path(folder, root), reason) for folder, reason in unreadable]
+    folders = [failed(display_path(folder, root), problem) for folder, problem in unreadable]
     return ScanResult(
         root=str(root),
         photos=[PhotoResult(analysis, judge(analysis, config)) for analysis in folders + analyses],

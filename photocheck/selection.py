@@ -20,7 +20,7 @@ from datetime import datetime
 import numpy as np
 
 from photocheck.config import Config, Section
-from photocheck.i18n import DEFAULT_LANGUAGE, message
+from photocheck.i18n import DEFAULT_LANGUAGE, error_sentence, message
 from photocheck.results import Reason
 from photocheck.scan import PhotoResult, ScanResult
 
@@ -315,7 +315,7 @@ def _rejection_of_candidate(photo: PhotoResult, language: str) -> list[Reason]:
     """Why a photo cannot be recommended at all (empty when it can)."""
     judgement = photo.judgement
     if judgement is None:
-        return [_reason("reject.unreadable", language, error=photo.analysis.error or "")]
+        return [_reason("reject.unreadable", language, error=error_sentence(photo.analysis))]
     reasons = [
         _reason("reject.strong_flag", language, kind=f.kind, confidence=round(f.confidence, 2)) for f in strong_flags(photo)
     ] + [_reason("reject.weak_flag", language, kind=f.kind, confidence=round(f.confidence, 2)) for f in _weak_flags(photo)]

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from photocheck.config import Config
-from photocheck.i18n import Problem
+from photocheck.i18n import Problem, error_sentence
 from photocheck.judges.uniform import colour_share
 from photocheck.pipeline import Analyzer
 from photocheck.results import ColourCluster, TorsoSample
@@ -48,7 +48,7 @@ def calibrate(name: str, images: Sequence[Path], config: Config, analyzer: Analy
     for image in images:
         analysis = analyzer.analyse(Path(image), str(image))
         if not analysis.ok:
-            raise CalibrationError("calibrate.unreadable", path=image, error=analysis.error)
+            raise CalibrationError("calibrate.unreadable", path=image, error=error_sentence(analysis))
         samples += analysis.torsos
     profile = learn_profile(name, samples, description=f"learnt from {len(images)} photo(s)")
     return profile, save_profile(profile)

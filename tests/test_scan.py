@@ -106,3 +106,15 @@ def test_cli_exit_codes(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert runner.invoke(app, ["scan", str(empty)]).exit_code == 1
+
+
+def test_unreadable_photo_is_explained_in_the_readers_language(tmp_path, config, analyzer):
+    from photocheck.outputs import terminal
+
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    result = scan(tmp_path, config, analyzer)
+    [photo] = result.photos
+    assert photo.analysis.error == "empty file (0 bytes)"  # the JSON keeps the English sentence for tools
+    assert photo.analysis.error_code == "load_error.empty"
+    assert "leeg bestand (0 bytes)" in terminal.summary(result, "nl")
+    assert "empty file (0 bytes)" in terminal.summary(result, "en")

@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image
 
 from photocheck.config import Config
-from photocheck.i18n import message, readable, term
+from photocheck.i18n import message, photo_error, readable, term
 from photocheck.loading import PhotoLoadError, load_photo
 from photocheck.results import Box, Flag
 from photocheck.scan import PhotoResult, ScanResult, source_path
@@ -126,7 +126,7 @@ def _flag_text(flag: Flag, language: str) -> str:
 def _verdict_line(photo: PhotoResult, language: str) -> str:
     judgement = photo.judgement
     if judgement is None:
-        return f'<span class="verdict skip">{_t("unreadable", language)}</span> <span class="muted">{_e(photo.analysis.error or "")}</span>'
+        return f'<span class="verdict skip">{_t("unreadable", language)}</span> <span class="muted">{_e(photo_error(photo.analysis, language))}</span>'
     verdict = judgement.verdict
     badge = f'<span class="verdict {_e(verdict or "")}">{_e(term("verdict", verdict or "unknown", language))}</span>'
     score = _t("score", language, score=round(judgement.score)) if judgement.score is not None else _t("no_score", language)

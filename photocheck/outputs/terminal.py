@@ -6,7 +6,7 @@ import shutil
 import sys
 from typing import TextIO
 
-from photocheck.i18n import DEFAULT_LANGUAGE, message, term
+from photocheck.i18n import DEFAULT_LANGUAGE, message, photo_error, term
 from photocheck.scan import PhotoResult, ScanResult
 
 
@@ -40,7 +40,7 @@ def _flags_cell(judgement, language: str) -> str:
 def _row(photo: PhotoResult, language: str) -> list[str]:
     analysis, judgement = photo.analysis, photo.judgement
     if judgement is None:
-        return [analysis.path, message("terminal.error", language), "", "", "", "", "", "", analysis.error or ""]
+        return [analysis.path, message("terminal.error", language), "", "", "", "", "", "", photo_error(analysis, language)]
     smiling = judgement.smiling.count if judgement.smiling is not None else 0
     scene = analysis.scene[0].label.split(",")[0] if analysis.scene else ""
     objects = sorted({d.label for d in analysis.objects if d.label != "person"})
@@ -80,7 +80,8 @@ def explanation(photo: PhotoResult, language: str = DEFAULT_LANGUAGE) -> str:
     """The verdict of one photo and every reason behind it, in plain words (reasons as judged, in their language)."""
     analysis, judgement = photo.analysis, photo.judgement
     if judgement is None:
-        return message("terminal.explain_unreadable", language, path=analysis.path, error=analysis.error) + "\n"
+        error = photo_error(analysis, language)
+        return message("terminal.explain_unreadable", language, path=analysis.path, error=error) + "\n"
     verdict = term("verdict", judgement.verdict, language).upper()
     lines = [message(
         "terminal.explain_verdict", language, path=analysis.path, verdict=verdict,
