@@ -86,6 +86,13 @@ def _commands_list() -> str:
     return ", ".join(_command_names())
 
 
+def _settings_for_existing(target: Path, config_file: Path | None, lang: Language | None) -> Config:
+    """The settings for a folder or photo that must exist (usage error, exit 2, when it does not)."""
+    if not target.exists():
+        _fail(message("error.does_not_exist", _language(lang), path=target, commands=_commands_list()), 2)
+    return _settings(target, config_file, lang)
+
+
 def _settings(target: Path | None, config_file: Path | None, lang: Language | None) -> Config:
     """Defaults < user config folder < the photo folder's parent < --config, in the language of --lang or the locale."""
     try:
@@ -130,9 +137,7 @@ def scan(
     lang: Optional[Language] = LangOption,
 ) -> None:
     """Analyse every photo under TARGET and print a summary."""
-    if not target.exists():
-        _fail(message("error.does_not_exist", _language(lang), path=target, commands=_commands_list()), 2)
-    config = _settings(target, config_file, lang)
+    config = _settings_for_existing(target, config_file, lang)
     language = config.output.language
     result = _scan_or_fail(
         target, config, profile, progress=_progress(language), workers=workers,
@@ -180,9 +185,7 @@ def select(
     lang: Optional[Language] = LangOption,
 ) -> None:
     """Group similar photos, recommend a set to post in story order, and hand it over."""
-    if not folder.exists():
-        _fail(message("error.does_not_exist", _language(lang), path=folder, commands=_commands_list()), 2)
-    config = _settings(folder, config_file, lang)
+    config = _settings_for_existing(folder, config_file, lang)
     language = config.output.language
     if scan_file is not None:
         try:
