@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 import traceback
 import webbrowser
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -101,13 +103,20 @@ def _settings(target: Path | None, config_file: Path | None, lang: Language | No
         _fail(message("error.config", _language(lang), detail=explained(exc, _language(lang))), EXIT_SETUP)
 
 
-def _scan_or_fail(target: Path, config: Config, profile: str | None = None, **options) -> ScanResult:
+@contextmanager
+def _setup_errors(language: str) -> Iterator[None]:
+    """A broken set-up (invalid settings, missing or damaged model file) ends the command with one sentence."""
     try:
-        return run_scan(target, config_with_profile(config, profile), **options)
+        yield
     except ConfigError as exc:
-        _fail(message("error.config", config.output.language, detail=explained(exc, config.output.language)), EXIT_SETUP)
+        _fail(message("error.config", language, detail=explained(exc, language)), EXIT_SETUP)
     except ModelFileError as exc:
-        _fail(message("error.model_file", config.output.language, detail=explained(exc, config.output.language)), EXIT_SETUP)
+        _fail(message("error.model_file", language, detail=explained(exc, language)), EXIT_SETUP)
+
+
+def _scan_or_fail(target: Path, config: Config, profile: str | None = None, **options) -> ScanResult:
+    with _setup_errors(config.output.language):
+        return run_scan(target, config_with_profile(config, profile), **options)
 
 
 def _progress(language: str) -> terminal.ProgressLine:
@@ -197,13 +206,11 @@ def select(
         result = _scan_or_fail(folder, config, progress=_progress(language), workers=0, cache=cache)
     if result.readable == 0:
         _fail(message("error.none_readable", language, count=len(result.photos), path=scan_file or folder), EXIT_NOTHING_READ)
-    try:
+    with _setup_errors(language):
         result, selection = select_closely(
             result, config, folder, top=top, per_day=per_day, close_look=not no_close_look, cache=cache,
             progress=_progress(language),
         )
-    except ModelFileError as exc:
-        _fail(message("error.model_file", language, detail=explained(exc, language)), EXIT_SETUP)
 
     to_stdout = _write_json(json_path, json_output.dumps(result, selection))
     typer.echo(terminal_selection.summary(result, selection, language), err=to_stdout, nl=False)
@@ -237,17 +244,14 @@ def teach(
             _fail(message("error.not_a_folder", _language(lang), path=folder), 2)
     config = _settings(positive, config_file, lang)
     language = config.output.language
-    try:
-        result = run_teach(
-            kind, positive, negative, config, progress=_progress(language),
-            cache=None if no_cache else default_cache_dir(),
-        )
-    except ConfigError as exc:
-        _fail(message("error.config", language, detail=explained(exc, language)), EXIT_SETUP)
-    except ModelFileError as exc:
-        _fail(message("error.model_file", language, detail=explained(exc, language)), EXIT_SETUP)
-    except TeachError as exc:
-        _fail(explained(exc, language), 2)
+    with _setup_errors(language):
+        try:
+            result = run_teach(
+                kind, positive, negative, config, progress=_progress(language),
+                cache=None if no_cache else default_cache_dir(),
+            )
+        except TeachError as exc:
+            _fail(explained(exc, language), 2)
     info = result.classifier.info
     typer.echo(message(
         "teach.learnt", language, kind=kind, positives=info["positives"], negatives=info["negatives"],
@@ -272,14 +276,11 @@ def calibrate_uniform(
             _fail(message("error.not_a_file", _language(lang), path=image), 2)
     config = _settings(images[0], config_file, lang)
     language = config.output.language
-    try:
-        profile, path = calibrate(name, images, config)
-    except ConfigError as exc:
-        _fail(message("error.config", language, detail=explained(exc, language)), EXIT_SETUP)
-    except ModelFileError as exc:
-        _fail(message("error.model_file", language, detail=explained(exc, language)), EXIT_SETUP)
-    except CalibrationError as exc:
-        _fail(explained(exc, language), 2)
+    with _setup_errors(language):
+        try:
+            profile, path = calibrate(name, images, config)
+        except CalibrationError as exc:
+            _fail(explained(exc, language), 2)
     typer.echo(message(
         "calibrate.learnt", language, name=profile.name, shirts=len(profile.shirt), neckerchiefs=len(profile.neckerchief)
     ))
