@@ -47,14 +47,25 @@ def threads_per_worker(workers: int) -> int:
     return max(1, available_cores() // max(1, workers))
 
 
-def _malloc_trim() -> Callable[[int], int] | None:
+# glibc mallopt parameters (malloc.h): M_TRIM_THRESHOLD, M_MMAP_THRESHOLD.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+# Each photo allocates and frees ~130 MB of buffers (decoded image, tensors, onnxruntime outputs). By default glibc
+# serves blocks above ~128 kB with fresh mmap pages and gives them back on free, so every photo paid ~34,000 page
+# faults of zeroed memory: a fifth of the analysis time was kernel time. Keeping such blocks in the heap and returning
+# only free space above 128 MB at its top reuses the pages photo after photo (measured: 0.46 -> 0.37 s per photo,
+# worker peak ~440 MB).
+_MMAP_THRESHOLD_BYTES = 256 * 2**20
+_TRIM_THRESHOLD_BYTES = 128 * 2**20
+
+
+def reuse_freed_memory() -> None:
+    """Let this process reuse freed photo buffers instead of returning them to the kernel (glibc only)."""
     try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl): nothing to trim
-        return None
-
-
-MALLOC_TRIM = _malloc_trim()
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (macOS, Windows, musl): their allocators need no tuning here
+        return
+    libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
+    libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD_BYTES)
 
 
 def analyse_safely(analyzer: Analyzer, job: Job) -> PhotoAnalysis:
@@ -65,9 +76,6 @@ def analyse_safely(analyzer: Analyzer, job: Job) -> PhotoAnalysis:
         raise
     except Exception as exc:  # noqa: BLE001 - reported per file, the scan goes on
         return failed(job.display_path, f"analysis failed: {type(exc).__name__}: {exc}")
-    finally:
-        if MALLOC_TRIM is not None:
-            MALLOC_TRIM(0)  # hand the photo's freed buffers back to the system: halves a worker's resident memory
 
 
 def analyse_all(
@@ -77,6 +85,7 @@ def analyse_all(
     workers = max(1, min(workers, len(jobs)))
     if workers == 1:
         if jobs:
+            reuse_freed_memory()
             analyzer = analyzer or Analyzer(config, ModelStore(threads=threads_per_worker(1)))
         for job in jobs:
             yield job.index, analyse_safely(analyzer, job)
@@ -93,6 +102,7 @@ def _start_worker(config: Config, models_directory: Path, threads: int) -> None:
     global _worker_analyzer, _worker_error
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; workers just stop
     cv2.setNumThreads(threads)  # OpenCV would otherwise start a thread per core in every worker
+    reuse_freed_memory()
     try:
         _worker_analyzer = Analyzer(config, ModelStore(models_directory, threads=threads))
     except ModelFileError as exc:
