@@ -15,7 +15,7 @@ import typer
 
 from photocheck import flow
 from photocheck.cache import default_cache_dir
-from photocheck.close_look import select_closely
+from photocheck.close_look import failure_note, select_closely
 from photocheck.config import Config, ConfigError
 from photocheck.config_files import candidate_files, describe, effective_config, starter_file, user_config_file
 from photocheck.i18n import explained, locale_language, message, term
@@ -342,6 +342,9 @@ def _flow_summary(outcome: flow.FlowOutcome, language: str) -> str:
     if outcome.not_checked:
         kinds = ", ".join(term("flag_kind", kind, language) for kind in outcome.not_checked)
         lines.append(message("flow.not_checked", language, kinds=kinds))
+    close_look_note = failure_note(outcome.selection, language)
+    if close_look_note:
+        lines.append(close_look_note)
     lines.append(message("flow.report", language, path=outcome.report))
     lines.append(message("flow.json", language, path=outcome.json))
     return "\n".join(lines) + "\n"

@@ -2,30 +2,48 @@
 
 Small, distant lettering (a shop sign, a brand on a T-shirt, about 15 px high) is only read when the text detector
 sees the photo enlarged (`[selection] close_look_text_side`, against `[text] detect_side` for every photo), at about
-a second more per photo: too slow for a whole scan, cheap for the dozen photos a selection recommends. The picks and
-the next best candidates are analysed again with that setting and re-judged, and the selection runs again: a photo
-whose close look reveals a red flag drops out and the next candidate takes its place, to be looked at in the next
-round, until every pick has had its close look (at most `close_look_rounds` rounds).
+0.8 s per photo on 2 cores: too slow for a whole scan, cheap for the dozen photos a selection recommends. The text of
+the picks and the next best candidates is read again with that setting and re-judged, and the selection runs again:
+a photo whose close look reveals a red flag drops out and the next candidate takes its place, to be looked at in the
+next round, until every pick has had its close look (at most `close_look_rounds` rounds).
 
-A close-look analysis is an ordinary analysis under another pipeline version (a config override), so the analysis
-cache stores and reuses it like any other.
+Only the text is read again (:func:`photocheck.pipeline.reread_texts`): the photo is decoded once at the close-look
+size and only the OCR runs, the faces, objects and scene of the first look stay. The reading is stored in the
+analysis cache under a version of its own (the close-look settings, marked text-only), so a repeated selection reuses
+it without loading the OCR.
+
+A close look that fails (a photo gone since the scan, the OCR files missing, any error) never costs the selection:
+the picks keep their first look, and each says why it was not checked closely (JSON `close_look.error`, the pick's
+reasons, the terminal summary).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import queue
+import sqlite3
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from photocheck.cache import CACHE_FILE, AnalysisCache, FileKey, pipeline_version
 from photocheck.config import Config
-from photocheck.i18n import message
+from photocheck.i18n import Problem, explained, message, photo_error
 from photocheck.judges.flags import detail_text
-from photocheck.results import Reason
-from photocheck.scan import PhotoResult, Progress, ScanResult, scan_files, source_path
+from photocheck.judges.policy import judge
+from photocheck.loading import PhotoLoadError
+from photocheck.models.base import ModelStore
+from photocheck.models.text_reader import TextReader
+from photocheck.people_shown import Describe, describer
+from photocheck.pipeline import reread_texts
+from photocheck.results import PhotoAnalysis, Reason, failed
+from photocheck.scan import PhotoResult, Progress, ScanResult, _model_hashes, source_path
 from photocheck.selection import CloseLook, Selection, select
+from photocheck.workers import default_workers, reuse_freed_memory
 
-# The photos to look at closely -> the same photos analysed with the close-look settings and judged (any order; a
-# photo may be missing or unreadable, it then keeps its first look).
+# The photos to look at closely -> the same photos analysed with the close-look settings and judged (any order). A
+# photo that cannot be read again comes back failed (`analysis.ok` False) and keeps its first look; an exception
+# fails the whole close look, and every pick not yet looked at keeps its first look.
 Reanalyse = Callable[[list[PhotoResult]], list[PhotoResult]]
 OUTRANKED = "selection.reject.outranked"
 
@@ -39,18 +57,69 @@ def is_on(config: Config) -> bool:
     return config.selection.close_look_text_side > config.text.detect_side
 
 
-def rescanner(
-    root: Path, config: Config, *, workers: int = 0, cache: Path | None = None, progress: Progress | None = None
-) -> Reanalyse:
-    """Close looks by scanning the photos' files (found under `root`, the scanned folder) with the close-look config."""
-    closer = close_look_config(config)
+class TextRereader:
+    """A :data:`Reanalyse` that reads the text of the photos' files (found under `root`, the scanned folder) again at
+    `close_look_text_side`, in this process. The photos are read in parallel threads (onnxruntime runs outside the
+    GIL), each with its own single-threaded OCR engine: one engine with a thread per core wastes a fifth of its time
+    waiting (measured), and rapidocr's detector keeps per-call state, so engines are never shared between threads.
+    Engines are loaded at the first photo the cache cannot answer, and reused from round to round."""
 
-    def reanalyse(photos: list[PhotoResult]) -> list[PhotoResult]:
-        files = [source_path(photo.analysis.path, root) for photo in photos]
-        found = [file for file in files if file is not None]
-        return scan_files(found, root, closer, progress=progress, workers=workers, cache=cache).photos if found else []
+    def __init__(self, root: Path, config: Config, *, cache: Path | None = None, progress: Progress | None = None):
+        self.root, self.config, self.cache, self.progress = root, config, cache, progress
+        self.closer = close_look_config(config)
+        self.threads = default_workers(config)
+        self._idle_readers: queue.SimpleQueue[TextReader] = queue.SimpleQueue()
 
-    return reanalyse
+    def __call__(self, photos: list[PhotoResult]) -> list[PhotoResult]:
+        store = self._open_cache()
+        analyses: dict[str, PhotoAnalysis] = {}
+        try:
+            todo = []
+            for photo in photos:
+                first = photo.analysis
+                file = source_path(first.path, self.root)
+                key = FileKey.of(file) if store and file else None
+                cached = store.get(key, first.path) if key else None
+                if file is None:  # a path from a --from file that leads out of the folder
+                    analyses[first.path] = failed(first.path, PhotoLoadError("load_error.not_found"))
+                elif cached is not None:
+                    analyses[first.path] = dataclasses.replace(first, texts=cached.texts)
+                else:
+                    todo.append((first, file, key))
+            if todo:
+                reuse_freed_memory()
+            with ThreadPoolExecutor(self.threads) as pool:
+                for (first, _, key), looked in zip(todo, pool.map(lambda job: self._reread(*job[:2]), todo)):
+                    analyses[first.path] = looked
+                    if key:
+                        store.put(key, looked)
+                    if self.progress is not None:
+                        self.progress(len(analyses), len(photos), first.path)
+        finally:
+            if store:
+                store.close()
+        return [PhotoResult(a, judge(a, self.config) if a.ok else None) for a in analyses.values()]
+
+    def _open_cache(self) -> AnalysisCache | None:
+        """The analysis cache, for close-look readings only: its entries hold the first look's other fields, which
+        may come from a --from file, so they are kept apart from the analyses of a scan at the close-look size."""
+        if self.cache is None:
+            return None
+        version = pipeline_version(self.closer, _model_hashes(ModelStore()))
+        try:
+            return AnalysisCache(self.cache / CACHE_FILE, f"{version}:close-look-text")
+        except (OSError, sqlite3.Error):  # no cache costs time, never the close look
+            return None
+
+    def _reread(self, first: PhotoAnalysis, file: Path) -> PhotoAnalysis:
+        try:
+            reader = self._idle_readers.get_nowait()
+        except queue.Empty:
+            reader = TextReader(1, self.closer.text.detect_side, self.closer.text.min_score)
+        try:
+            return reread_texts(reader, file, first, self.closer)
+        finally:
+            self._idle_readers.put(reader)
 
 
 def select_closely(
@@ -61,43 +130,76 @@ def select_closely(
     top: int | None = None,
     per_day: int | None = None,
     close_look: bool = True,
-    workers: int = 0,
     cache: Path | None = None,
     progress: Progress | None = None,
 ) -> tuple[ScanResult, Selection]:
     """The selection, after the close look unless it is off (`close_look` False, or see :func:`is_on`). Returns the
-    scan result with the close-look analyses in place of the first ones, so every output shows what was read."""
+    scan result with the close-look analyses in place of the first ones, so every output shows what was read.
+    The candidates' faces are compared on the photos' files under `root` (photocheck/people_shown.py)."""
+    describe = describer(root, config)
     if not (close_look and is_on(config)):
-        return result, select(result, config, top, per_day)
-    reanalyse = rescanner(root, config, workers=workers, cache=cache, progress=progress)
-    return look_closely(result, config, reanalyse, top=top, per_day=per_day)
+        return result, select(result, config, top, per_day, describe)
+    reanalyse = TextRereader(root, config, cache=cache, progress=progress)
+    return look_closely(result, config, reanalyse, top=top, per_day=per_day, describe=describe)
 
 
 def look_closely(
-    result: ScanResult, config: Config, reanalyse: Reanalyse, *, top: int | None = None, per_day: int | None = None
+    result: ScanResult,
+    config: Config,
+    reanalyse: Reanalyse,
+    *,
+    top: int | None = None,
+    per_day: int | None = None,
+    describe: Describe | None = None,
 ) -> tuple[ScanResult, Selection]:
     """Select, look closely at the picks (and the next `close_look_extra` candidates) not looked at yet, select
-    again; repeat until every pick has had its close look or `close_look_rounds` rounds are done."""
-    settings = config.selection
+    again; repeat until every pick has had its close look or `close_look_rounds` rounds are done.
+
+    A photo that cannot be looked at keeps its first look, with the reason in `failures`; an exception from
+    `reanalyse` ends the close look, and every photo it was meant to look at keeps its first look with that reason.
+    """
+    settings, language = config.selection, config.output.language
     first = {photo.analysis.path: photo for photo in result.photos}
     closer: dict[str, PhotoResult] = {}
+    failures: dict[str, str] = {}  # path -> why its close look failed, in the output language
     tried: set[str] = set()
-    current, selection, rounds = result, select(result, config, top, per_day), 0
+    error: str | None = None  # why the whole close look stopped
+    current, selection, rounds = result, select(result, config, top, per_day, describe), 0
     while rounds < settings.close_look_rounds and any(pick.path not in tried for pick in selection.picks):
         wanted = [path for path in _look_set(selection, settings.close_look_extra) if path not in tried]
         rounds += 1
         tried.update(wanted)
-        for photo in reanalyse([first[path] for path in wanted]):
-            if photo.analysis.ok and photo.judgement is not None and photo.analysis.path in first:
-                closer[photo.analysis.path] = photo
+        try:
+            looked = {photo.analysis.path: photo for photo in reanalyse([first[path] for path in wanted])}
+        except Exception as exc:  # noqa: BLE001 - a failed close look leaves the first look, said in the outputs
+            error = explained(exc, language) if isinstance(exc, Problem) else f"{type(exc).__name__}: {exc}"
+            failures.update((path, error) for path in wanted)
+            break
+        for path in wanted:
+            photo = looked.get(path)
+            if photo is not None and photo.analysis.ok and photo.judgement is not None:
+                closer[path] = photo
+            elif photo is not None:
+                failures[path] = photo_error(photo.analysis, language)
+            else:
+                failures[path] = message("close_look.missing", language)
         current = dataclasses.replace(result, photos=[closer.get(p.analysis.path, p) for p in result.photos])
-        selection = select(current, config, top, per_day)
+        selection = select(current, config, top, per_day, describe)
     side = settings.close_look_text_side
-    _explain(selection, first, closer, side, config.output.language)
-    current = dataclasses.replace(
-        current, tool=dict(current.tool, close_look={"text_side": side, "rounds": rounds, "photos": len(closer)})
+    _explain(selection, first, closer, failures, side, language)
+    summary = {"text_side": side, "rounds": rounds, "photos": len(closer), "failed": len(failures), "error": error}
+    return dataclasses.replace(current, tool=dict(current.tool, close_look=summary)), selection
+
+
+def failure_note(selection: Selection, language: str) -> str | None:
+    """One sentence for the terminal when some picks could not be looked at closely, else None."""
+    failed_picks = [pick for pick in selection.picks if pick.close_look is not None and pick.close_look.error]
+    if not failed_picks:
+        return None
+    return message(
+        "close_look.failed", language, side=failed_picks[0].close_look.text_side, count=len(failed_picks),
+        picks=len(selection.picks), error=failed_picks[0].close_look.error,
     )
-    return current, selection
 
 
 def _look_set(selection: Selection, extra: int) -> list[str]:
@@ -117,12 +219,17 @@ def _reason(code: str, language: str, **values) -> Reason:
 
 
 def _explain(
-    selection: Selection, first: dict[str, PhotoResult], closer: dict[str, PhotoResult], side: int, language: str
+    selection: Selection, first: dict[str, PhotoResult], closer: dict[str, PhotoResult], failures: dict[str, str],
+    side: int, language: str,
 ) -> None:
-    """Mark every closely checked pick with what was read, and say why a photo the close look dropped was dropped."""
+    """Mark every closely checked pick with what was read (or why it could not be), and say why a photo the close look
+    dropped was dropped."""
     for pick in selection.picks:
         photo = closer.get(pick.path)
         if photo is None:
+            if pick.path in failures:
+                pick.close_look = CloseLook(side, [], failures[pick.path])
+                pick.reasons.append(_reason("pick.close_look_failed", language, side=side, error=failures[pick.path]))
             continue
         texts = [line.text for line in photo.analysis.texts]
         pick.close_look = CloseLook(side, texts)

@@ -115,7 +115,7 @@ def run(
     if result.readable == 0:
         raise FlowError("error.none_readable", count=len(result.photos), path=target)
     result, selection = select_closely(
-        result, config, target, close_look=close_look, workers=workers, cache=cache, progress=progress
+        result, config, target, close_look=close_look, cache=cache, progress=progress
     )
 
     report, document = output_dir / REPORT_NAME, output_dir / JSON_NAME

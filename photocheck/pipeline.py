@@ -10,7 +10,7 @@ import numpy as np
 
 from photocheck import image_stats
 from photocheck.config import Config
-from photocheck.loading import PhotoLoadError, load_photo
+from photocheck.loading import LoadedPhoto, PhotoLoadError, load_photo
 from photocheck.models.base import ModelStore
 from photocheck.models.efficientnet import EfficientNetLite0
 from photocheck.models.face_detectors import confirmed_faces, face_detector
@@ -19,7 +19,8 @@ from photocheck.models.nanodet import NanoDet
 from photocheck.models.smile import SmileEstimator
 from photocheck.models.text_reader import TextReader
 from photocheck.regions import analyse_regions
-from photocheck.results import Detection, Face, PhotoAnalysis, SceneLabel, failed
+from photocheck.results import Box, Detection, Face, PhotoAnalysis, SceneLabel, TextLine, failed
+from photocheck.text_regions import read_likely_text
 from photocheck.torso import sample_torsos
 
 
@@ -54,7 +55,7 @@ class Analyzer:
         objects = self.object_detector.detect(rgb)
         probabilities, embeddings = self.scene_model.classify([rgb])
         subject = [face.box for face in faces] or [d.box for d in objects if d.label == "person"]
-        texts = self.text_reader.read(rgb)
+        texts = read_texts(self.text_reader, photo, [face.box for face in faces], self.config)
         object_classes, region_embeddings = analyse_regions(rgb, faces, objects, self.scene_model, self.config.regions)
 
         scale = photo.scale
@@ -71,7 +72,7 @@ class Analyzer:
             embedding=embeddings[0].astype(np.float32),
             quality=image_stats.quality(rgb, subject),
             frame_quality=image_stats.quality(rgb),
-            texts=[replace(line, box=line.box.scaled(scale)) for line in texts],
+            texts=texts,
             object_classes=[replace(region, box=region.box.scaled(scale)) for region in object_classes],
             region_embeddings=[replace(region, box=region.box.scaled(scale)) for region in region_embeddings],
             torsos=[
@@ -109,3 +110,22 @@ class Analyzer:
         top = np.argsort(-probabilities)[: self.config.scene.top_labels]
         return [SceneLabel(self.scene_model.labels[i], int(i), float(probabilities[i])) for i in top]
 
+
+def read_texts(reader: TextReader, photo: LoadedPhoto, faces: list[Box], config: Config) -> list[TextLine]:
+    """The text lines `reader` finds in a decoded photo, in original pixels: the whole frame, then the places near
+    the `faces` (in the photo's pixels) where small lettering is likely."""
+    texts = [replace(line, box=line.box.scaled(photo.scale)) for line in reader.read(photo.rgb)]
+    return texts + read_likely_text(reader, photo, faces, texts, config.text_regions)
+
+
+def reread_texts(reader: TextReader, path: Path, analysis: PhotoAnalysis, config: Config) -> PhotoAnalysis:
+    """`analysis` with its text read again by `reader` (the selection's close look: a larger detector size), every
+    other field kept. The photo is decoded once at the detector's size, never above its original size, so the
+    recogniser reads sharper crops than the working image gives; a photo that can no longer be read comes back failed.
+    """
+    try:
+        photo = load_photo(path, reader.detect_side, config.loading.max_megapixels)
+    except PhotoLoadError as exc:
+        return failed(analysis.path, exc)
+    faces = [face.box.scaled(1 / photo.scale) for face in analysis.faces]
+    return replace(analysis, texts=read_texts(reader, photo, faces, config))

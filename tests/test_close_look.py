@@ -1,17 +1,30 @@
-"""The close look: the loop on constructed results with a fake re-analyser, and one real close look on a sample."""
+"""The close look: the loop on constructed results with a fake re-analyser; real text-only close looks on photos with
+small lettering; close looks that genuinely fail (a photo gone since the scan, the OCR package unavailable)."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
+import sys
 
+import cv2
+import jsonschema
 import pytest
+from typer.testing import CliRunner
 
-from photocheck.close_look import close_look_config, is_on, look_closely, rescanner
+from photocheck.cache import default_cache_dir
+from photocheck.cli import app
+from photocheck.close_look import TextRereader, close_look_config, is_on, look_closely
 from photocheck.judges.flags import evidence
+from photocheck.judges.policy import judge
+from photocheck.outputs import json_output
+from photocheck.outputs.atomic import write_atomic
 from photocheck.results import Box, Flag, TextLine
-from photocheck.scan import PhotoResult
+from photocheck.scan import PhotoResult, scan
+from photocheck.selection import select
 from tests.conftest import SAMPLES
+from tests.test_json_contract import SCHEMA
 from tests.test_selection import photo, scan_of, unit
 
 SCORES = {"a.jpg": 90.0, "b.jpg": 80.0, "c.jpg": 70.0, "d.jpg": 60.0, "e.jpg": 50.0}
@@ -87,7 +100,114 @@ def test_a_real_close_look_reads_the_sample_sign_again_and_keeps_its_flag(config
     folder.mkdir()
     shutil.copy(SAMPLES / "signage_beer_box.jpg", folder / "signage_beer_box.jpg")
     first = photo("signage_beer_box.jpg", unit(0))
-    [looked] = rescanner(folder, config, workers=1)([first])
+    [looked] = TextRereader(folder, config)([first])
     assert close_look_config(config).text.detect_side == config.selection.close_look_text_side
     assert looked.analysis.path == "signage_beer_box.jpg" and looked.analysis.texts
     assert {"advertising", "alcohol"} <= {flag.kind for flag in looked.judgement.flags if flag.strong}
+
+
+BRAND_AT = (200, 2000)  # where the small brand is drawn, in the photo's pixels
+
+
+@pytest.fixture(scope="module")
+def small_brand(tmp_path_factory):
+    """A real photo enlarged to 3200 px with "HEINEKEN" about 20 px high: beyond a text detector at 800 px."""
+    folder = tmp_path_factory.mktemp("small_brand")
+    image = cv2.imread(str(SAMPLES / "group_three_smiling.jpg"))
+    image = cv2.resize(image, None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
+    cv2.putText(image, "HEINEKEN", BRAND_AT, cv2.FONT_HERSHEY_DUPLEX, 0.7, (255, 255, 255), 1, cv2.LINE_AA)
+    cv2.imwrite(str(folder / "camp.jpg"), image, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    return folder
+
+
+def test_the_text_only_close_look_reads_a_small_brand_the_first_look_misses(config, analyzer, small_brand):
+    first = analyzer.analyse(small_brand / "camp.jpg", "camp.jpg")
+    first_judgement = judge(first, config)
+    assert not any("HEINEKEN" in line.text for line in first.texts)
+    assert not any(flag.kind == "advertising" for flag in first_judgement.flags)
+
+    [looked] = TextRereader(small_brand, config)([PhotoResult(first, first_judgement)])
+    analysis, judgement = looked.analysis, looked.judgement
+    [brand] = [line for line in analysis.texts if line.text == "HEINEKEN"]
+    assert brand.box.x1 <= BRAND_AT[0] + 5 and brand.box.x2 > BRAND_AT[0] + 60  # where it was drawn, original pixels
+    assert brand.box.y1 < BRAND_AT[1] < brand.box.y2 + 5
+    flags = {flag.kind: flag for flag in judgement.flags if flag.strong}
+    assert {"advertising", "alcohol"} <= set(flags)
+    for flag in (flags["advertising"], flags["alcohol"]):
+        boxes = [seen.box for seen in flag.evidence if seen.box is not None]
+        assert boxes and all(0 <= b.x1 < b.x2 <= first.width and 0 <= b.y1 < b.y2 <= first.height for b in boxes)
+    # only the text was read again: everything else is the first look's
+    for field in dataclasses.fields(analysis):
+        if field.name not in ("texts", "embedding"):
+            assert getattr(analysis, field.name) == getattr(first, field.name), field.name
+    assert (analysis.embedding == first.embedding).all()
+
+
+def _scan_file(folder, config, analyzer, tmp_path):
+    scan_file = tmp_path / "scan.json"
+    write_atomic(scan_file, json_output.dumps(scan(folder, config, analyzer)))
+    return scan_file
+
+
+@pytest.fixture
+def event_folder(tmp_path):
+    folder = tmp_path / "event"
+    folder.mkdir()
+    for name in ("astronaut.jpg", "group_three_smiling.jpg"):
+        shutil.copy(SAMPLES / name, folder / name)
+    return folder
+
+
+@pytest.mark.parametrize("language, said", [("en", "close look"), ("nl", "nakijken van dichtbij")])
+def test_a_photo_gone_since_the_scan_keeps_its_first_look_and_says_so(
+    config, analyzer, event_folder, tmp_path, language, said
+):
+    scan_file = _scan_file(event_folder, config, analyzer, tmp_path)
+    first_picks = [pick.path for pick in select(scan(event_folder, config, analyzer), config, top=2).picks]
+    (event_folder / "group_three_smiling.jpg").unlink()
+    run = CliRunner().invoke(app, [
+        "select", str(event_folder), "--from", str(scan_file), "--top", "2", "--json", str(tmp_path / "out.json"),
+        "--no-cache", "--lang", language,
+    ])
+    assert run.exit_code == 0, run.output
+    document = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    jsonschema.validate(document, SCHEMA)
+    picks = {pick["path"]: pick for pick in document["selection"]["picks"]}
+    assert list(picks) == first_picks and "group_three_smiling.jpg" in picks
+    gone = picks["group_three_smiling.jpg"]["close_look"]
+    assert gone["texts"] == [] and gone["error"]  # attempted, failed, with the reason
+    assert picks["group_three_smiling.jpg"]["reasons"][-1]["code"] == "selection.pick.close_look_failed"
+    assert all(pick["close_look"]["error"] is None for path, pick in picks.items() if path != "group_three_smiling.jpg")
+    assert document["tool"]["close_look"]["failed"] == 1 and document["tool"]["close_look"]["error"] is None
+    assert said in run.stdout and gone["error"] in run.stdout
+    gone["texts"] = ["KSA"]  # the contract: a failed close look read nothing
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, SCHEMA)
+
+
+def test_without_its_ocr_package_the_close_look_fails_visibly_and_the_flow_completes(
+    config, analyzer, event_folder, tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    scan(event_folder, config, analyzer, cache=default_cache_dir())  # cached: the flow's scan below runs no model
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # the OCR package cannot be imported
+    run = CliRunner().invoke(app, ["check", str(event_folder), "--out", str(out), "--lang", "nl"])
+    assert run.exit_code == 0, run.output
+    assert "nakijken van dichtbij" in run.stdout and "rapidocr" in run.stdout
+    document = json.loads((out / "photocheck.json").read_text(encoding="utf-8"))
+    jsonschema.validate(document, SCHEMA)
+    assert document["tool"]["close_look"]["error"] and document["selection"]["picks"]
+    assert all(pick["close_look"]["error"] == document["tool"]["close_look"]["error"]
+               for pick in document["selection"]["picks"])
+
+
+def test_a_cached_close_look_is_reused_without_loading_the_ocr(config, tmp_path, monkeypatch):
+    folder = tmp_path / "event"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "signage_beer_box.jpg", folder / "signage_beer_box.jpg")
+    first = photo("signage_beer_box.jpg", unit(0))
+    [read] = TextRereader(folder, config, cache=tmp_path / "cache")([first])
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # any OCR load would now fail
+    [again] = TextRereader(folder, config, cache=tmp_path / "cache")([first])
+    assert read.analysis.texts and again.analysis.texts == read.analysis.texts
+    assert again.analysis.faces == first.analysis.faces  # the texts only: the rest is the given first look

@@ -1,6 +1,7 @@
 """Red flags: precision and recall per kind on the evaluation sets.
 
     python bench/run.py flags ../shared/eval [--cache DIR] [--config FILE] [--kinds alcohol,litter,tobacco,advertising]
+        [--text-region-variants]
 
 DATASET is the eval root (it holds youth_dev, coco128, litter_street_santiago, smoking_cigarette). `--cache DIR`
 keeps the stage-1 analyses between runs (photocheck's own analysis cache); `--config FILE` measures other settings;
@@ -13,7 +14,9 @@ F1 on the other folds is chosen among candidates and applied to the held-out fol
 - alcohol_youth: youth_dev `alcohol` yes vs no ("unsure" left out);
 - advertising_youth: youth_dev `advertising_or_logo` yes vs no ("unsure" left out); `_strong` counts strong flags only;
   `_cv_` re-chooses the large-lettering height on 3 folds; `_text_seconds_per_photo` times the OCR alone (re-run on
-  the youth_dev photos at working size, at the configured `text.detect_side`);
+  the youth_dev photos at working size, at the configured `text.detect_side`), `_text_regions_seconds_per_photo` the
+  second pass on likely regions (`[text_regions]`); `--text-region-variants` also measures each of
+  TEXT_REGION_VARIANTS (youth_dev analysed again per variant) and reports the variant chosen per fold (`_cv_`);
 - litter: litter_street_santiago yes vs its no plus youth_dev `litter` no;
 - tobacco (taught): the classifier of `photocheck teach` trained on one half of smoking_cigarette (split by source
   photo, so augmented copies of one photo never straddle the halves) plus one half of the youth_dev and coco128
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
+from dataclasses import replace
 import time
 from pathlib import Path
 
@@ -37,6 +41,7 @@ from photocheck.loading import load_photo
 from photocheck.pipeline import Analyzer
 from photocheck.results import PhotoAnalysis
 from photocheck.scan import scan
+from photocheck.text_regions import read_likely_text
 
 
 # The eval sets each kind is measured on.
@@ -45,6 +50,14 @@ KINDS = {
     "litter": ("litter_street_santiago", "youth_dev"),
     "tobacco": ("smoking_cigarette", "youth_dev", "coco128"),
     "advertising": ("youth_dev",),
+}
+
+# The second text pass (`[text_regions]`) compared by --text-region-variants, costliest first (ties go to the cheaper):
+# the backdrop band and the chests of the 12 largest faces, the backdrop band alone, no second pass.
+TEXT_REGION_VARIANTS = {
+    "backdrop_and_chests": {"max_chests": 12, "max_pixels": 1_000_000},
+    "backdrop": {"max_chests": 0},
+    "off": {"max_pixels": 0},
 }
 
 
@@ -98,21 +111,29 @@ def _cross_validated(
     predictions = {
         value: [_flagged(a, kind, _with_setting(config, setting, value)) for a, _ in cases] for value in candidates
     }
+    metrics[f"{name}_best_{setting.rsplit('.', 1)[1]}_on_all"] = _chosen_per_fold(
+        metrics, f"{name}_cv", predictions, actual, folds
+    )
+
+
+def _chosen_per_fold(metrics: dict, name: str, predictions: dict, actual: list[bool], folds: int):
+    """Reports the predictions of the candidate chosen on the other folds (best F1; ties to the later candidate in
+    `predictions`) for each held-out fold; returns the candidate chosen on all the data."""
+    candidates = list(predictions)
     fold_of = {}
     for label in (True, False):
         for i, index in enumerate(index for index, y in enumerate(actual) if y == label):
             fold_of[index] = i % folds
-    predicted = [False] * len(cases)
+    predicted = [False] * len(actual)
     for fold in range(folds):
         train = [i for i in fold_of if fold_of[i] != fold]
-        best = max(candidates, key=lambda v: (_f1([predictions[v][i] for i in train], [actual[i] for i in train]), v))
+        best = max(candidates, key=lambda v: (
+            _f1([predictions[v][i] for i in train], [actual[i] for i in train]), candidates.index(v)))
         for i in fold_of:
             if fold_of[i] == fold:
                 predicted[i] = predictions[best][i]
-    metrics[f"{name}_best_{setting.rsplit('.', 1)[1]}_on_all"] = max(
-        candidates, key=lambda v: (_f1(predictions[v], actual), v)
-    )
-    _report(metrics, f"{name}_cv", predicted, actual)
+    _report(metrics, name, predicted, actual)
+    return max(candidates, key=lambda v: (_f1(predictions[v], actual), candidates.index(v)))
 
 
 def _labelled_youth(rows: list[dict], column: str, analyses: dict[str, PhotoAnalysis]) -> list[tuple[PhotoAnalysis, bool]]:
@@ -175,23 +196,46 @@ def _litter(metrics: dict, dataset: Path, litter: dict, youth: dict, youth_rows:
                      [0.02, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3, 1.0], folds=sum(y for _, y in litter_cases))
 
 
-def _text_seconds_per_photo(folder: Path, analyzer: Analyzer, config) -> float:
-    """OCR time (detector and recogniser at the configured `text.detect_side`) per photo at working size."""
-    elapsed = []
+def _text_seconds_per_photo(folder: Path, analyzer: Analyzer, config, analyses: dict) -> tuple[float, float]:
+    """OCR time per photo at working size: the first pass (detector at the configured `text.detect_side`) and the
+    second pass on the likely regions (`[text_regions]`, placed by the faces of `analyses`)."""
+    first, second = [], []
     for path in sorted(folder.glob("*.jpg")):
-        rgb = load_photo(path, config.loading.working_size, config.loading.max_megapixels).rgb
+        photo = load_photo(path, config.loading.working_size, config.loading.max_megapixels)
+        faces = [face.box.scaled(1 / photo.scale) for face in analyses[path.name].faces]
         start = time.perf_counter()
-        analyzer.text_reader.read(rgb)
-        elapsed.append(time.perf_counter() - start)
-    return float(np.mean(elapsed))
+        read = [replace(line, box=line.box.scaled(photo.scale)) for line in analyzer.text_reader.read(photo.rgb)]
+        middle = time.perf_counter()
+        read_likely_text(analyzer.text_reader, photo, faces, read, config.text_regions)
+        first.append(middle - start)
+        second.append(time.perf_counter() - middle)
+    return float(np.mean(first)), float(np.mean(second))
+
+
+def _text_regions(metrics: dict, dataset: Path, youth_rows: list[dict], config, cache) -> None:
+    """Which likely regions the second text pass reads, chosen per fold (3 folds) among TEXT_REGION_VARIANTS."""
+    predictions, actual = {}, None
+    for variant, overrides in TEXT_REGION_VARIANTS.items():
+        varied = config.with_overrides({"text_regions": overrides}, f"bench variant {variant}")
+        analyzer = Analyzer(varied)
+        analyses = _analyses(dataset / "youth_dev" / "images", varied, analyzer, cache)
+        cases = _labelled_youth(youth_rows, "advertising_or_logo", analyses)
+        predictions[variant] = [_flagged(a, "advertising", varied) for a, _ in cases]
+        actual = [label for _, label in cases]
+        _report(metrics, f"advertising_youth_text_regions_{variant}", predictions[variant], actual)
+        metrics[f"advertising_youth_text_regions_{variant}_seconds_per_photo"] = _text_seconds_per_photo(
+            dataset / "youth_dev" / "images", analyzer, varied, analyses
+        )[1]
+    metrics["advertising_youth_text_regions_chosen_on_all"] = _chosen_per_fold(
+        metrics, "advertising_youth_text_regions_cv", predictions, actual, folds=3
+    )
 
 
 def _advertising(metrics: dict, dataset: Path, youth: dict, youth_rows: list[dict], config, analyzer) -> None:
     advertising = _labelled_youth(youth_rows, "advertising_or_logo", youth)
     metrics["advertising_text_detect_side"] = config.text.detect_side
-    metrics["advertising_text_seconds_per_photo"] = _text_seconds_per_photo(
-        dataset / "youth_dev" / "images", analyzer, config
-    )
+    metrics["advertising_text_seconds_per_photo"], metrics["advertising_text_regions_seconds_per_photo"] = \
+        _text_seconds_per_photo(dataset / "youth_dev" / "images", analyzer, config, youth)
     _report(metrics, "advertising_youth_strong", [_flagged(a, "advertising", config, strong_only=True)
                                                   for a, _ in advertising], [y for _, y in advertising])
     _cross_validated(metrics, "advertising_youth", advertising, "advertising", config,
@@ -223,4 +267,6 @@ def run(dataset: Path, options: list[str]) -> dict:
         _tobacco(metrics, smoking, youth, coco, youth_rows, config)
     if "advertising" in kinds:
         _advertising(metrics, dataset, youth, youth_rows, config, analyzer)
+        if "--text-region-variants" in options:
+            _text_regions(metrics, dataset, youth_rows, config, cache)
     return metrics

@@ -23,7 +23,8 @@ STAGES = {
     "smile": ("smile.py", "smiles"),
     "objects_nanodet": ("nanodet.py", "detect"),
     "efficientnet_whole_photo_and_regions": ("efficientnet.py", "classify"),
-    "text_ocr": ("text_reader.py", "read"),
+    "text_ocr": ("text_reader.py", "read"),  # both passes
+    "text_regions_second_pass": ("text_regions.py", "read_likely_text"),
     "regions_crops_for_flags": ("regions.py", "analyse_regions"),
     "torsos": ("torso.py", "sample_torsos"),
 }

@@ -3,12 +3,15 @@
 `python bench/run.py selection ../shared/eval/youth_dev [--top N] [--from scan.json]`
 
 Scans the photos (or re-judges a scan written by `photocheck scan --json`), runs the selection with `--top N`
-(default 12) without and with the close look (photocheck/close_look.py: the candidate picks read again with the text
+(default 12) without and with the close look (photocheck/close_look.py: the text of the candidate picks read again by the
 detector at `[selection] close_look_text_side`; analysed afresh, no cache, so its seconds are its real cost), and
 compares the picks with the whole set:
 - picks labelled "yes" for alcohol, tobacco or advertising (the policy's "never": must be 0), and those labelled
   "unsure"; `first_look_*` are the same counts without the close look;
 - the seconds the close look adds and how many photos it analysed again;
+- the seconds the face comparison takes (face descriptors of the candidate pool, photocheck/people_shown.py; the
+  first selection computes them, the close look reuses them), and over the picks: how many had their faces
+  compared, their recognisable faces, and how many of those were new when picked (not shown by an earlier pick);
 - the share of picks that are labelled groups (4 or more people visible) against the share in the whole set;
 - the labelled smiling faces per pick against the mean over the set (approximate counts "~N" and ">N" count as N
   and N+1; "unknown" is left out).
@@ -23,8 +26,9 @@ from pathlib import Path
 
 from evaldata import parse_count, youth_dev_rows
 
-from photocheck.close_look import look_closely, rescanner
+from photocheck.close_look import TextRereader, look_closely
 from photocheck.config import default_config
+from photocheck.people_shown import describer
 from photocheck.scan import scan
 from photocheck.scan_file import load_scan
 from photocheck.selection import select
@@ -47,9 +51,12 @@ def run(dataset: Path, options: list[str]) -> dict:
     scan_file = _option(options, "--from")
     result = load_scan(Path(scan_file), config) if scan_file else scan(images, config, workers=0)
     top = int(_option(options, "--top") or 12)
-    first_look = select(result, config, top=top)
+    describe = describer(images, config)
     started = time.perf_counter()
-    closer, selection = look_closely(result, config, rescanner(images, config, workers=0), top=top)
+    first_look = select(result, config, top=top, describe=describe)
+    faces_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    closer, selection = look_closely(result, config, TextRereader(images, config), top=top, describe=describe)
     seconds = time.perf_counter() - started
 
     labels = {Path(row["file"]).name: row for row in youth_dev_rows(dataset)}
@@ -65,6 +72,11 @@ def run(dataset: Path, options: list[str]) -> dict:
         return _mean([c.value for c in (parse_count(r["smiling_faces"]) for r in rows) if c.value is not None])
 
     metrics: dict = {"photos": len(every), "picks": len(picked), "groups_found": len(selection.groups)}
+    metrics["face_compare_seconds"] = round(faces_seconds, 1)
+    new_faces = [r.values for pick in selection.picks for r in pick.reasons if r.code == "selection.pick.new_faces"]
+    metrics["picks_faces_compared"] = len(new_faces)
+    metrics["picks_recognisable_faces"] = sum(values["of"] for values in new_faces)
+    metrics["picks_new_faces"] = sum(values["faces"] for values in new_faces)
     for label in RED_FLAG_LABELS:
         metrics[f"first_look_picks_{label}_yes"] = sum(1 for row in first_picked if row[label] == "yes")
     metrics["first_look_picks_with_red_flag_label"] = sum(

@@ -47,11 +47,12 @@ class TextReader:
         self.detect_side = detect_side
         self.min_score = min_score
 
-    def read(self, rgb: np.ndarray) -> list[TextLine]:
-        """Text lines in the pixels of `rgb` (boxes axis-aligned around the detected quadrilaterals)."""
+    def read(self, rgb: np.ndarray, detect_side: int | None = None) -> list[TextLine]:
+        """Text lines in the pixels of `rgb` (boxes axis-aligned around the detected quadrilaterals); the detector
+        sees it at `detect_side` (default: the reader's), its own size when that is its long side."""
         bgr = np.ascontiguousarray(rgb[..., ::-1])
         height, width = bgr.shape[:2]
-        scale = self.detect_side / max(height, width)
+        scale = (detect_side or self.detect_side) / max(height, width)
         resized = bgr if scale == 1.0 else cv2.resize(
             bgr, (round(width * scale), round(height * scale)),
             interpolation=cv2.INTER_AREA if scale < 1.0 else cv2.INTER_CUBIC,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from photocheck.close_look import failure_note
 from photocheck.i18n import DEFAULT_LANGUAGE, message, term
 from photocheck.scan import ScanResult
 from photocheck.selection import Selection
@@ -16,6 +17,9 @@ def _text(key: str, language: str, **values) -> str:
 def summary(result: ScanResult, selection: Selection, language: str = DEFAULT_LANGUAGE) -> str:
     judgements = {photo.analysis.path: photo.judgement for photo in result.photos}
     lines = [_text("header", language, count=len(selection.picks)) if selection.picks else _text("none", language)]
+    note = failure_note(selection, language)
+    if note:
+        lines.insert(0, note)
     for number, pick in enumerate(selection.picks, start=1):
         judgement = judgements.get(pick.path)
         verdict = term("verdict", (judgement.verdict if judgement else None) or "unknown", language)

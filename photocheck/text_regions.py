@@ -1,0 +1,175 @@
+"""A second, bounded text pass where small lettering is likely: T-shirt prints and signs behind a group.
+
+The text detector sees the photo at `[text] detect_side` (800 px) and misses lettering about 15 px high in the
+working image: a shop sign behind a crowd, a brand printed on a T-shirt. Its probability map is empty there (on
+youth_dev's "BIERHUIS" sign its maximum is 1e-5), so the first pass cannot point at them; reading the whole photo
+enlarged finds them but costs about a second. Here only the places where such lettering is likely are enlarged, by a
+prior from the faces:
+
+- the **backdrop**: the band at and just above the heads, over the whole width (shop signs, banners behind people);
+- the **chest** below each face large enough to carry legible print (largest faces first; off by default).
+
+Each region is enlarged so that its faces become about `backdrop_face_target` or `chest_face_target` pixels high
+(between 1x and `max_zoom`x), and the regions are packed in that order into one mosaic of at most `max_pixels`
+pixels: a chest that no longer fits is left out, the backdrop band is cut to the room there is (keeping its part by
+the heads). The detector and the recogniser run once on the mosaic, at its own size. Read lines are mapped back to
+the photo; lines the first pass already read are dropped. Logos without letters stay out of reach: OCR reads
+letters only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from photocheck.config import Section
+from photocheck.loading import LoadedPhoto
+from photocheck.models.text_reader import TextReader
+from photocheck.results import Box, TextLine
+from photocheck.torso import torso_box
+
+FILL = 127  # grey between tiles: no edges, so the detector never joins text across two tiles
+SAME_LINE_OVERLAP = 0.5  # a line covering this share of the smaller box repeats the other one
+
+
+@dataclass(frozen=True)
+class Region:
+    box: Box  # working pixels
+    zoom: float
+    trimmable: bool = False  # when it does not fit, its top is cut off until it does (a band keeps the part by the heads)
+
+
+@dataclass(frozen=True)
+class Tile:
+    source: Box  # working pixels (whole pixels)
+    x: int  # top-left corner in the mosaic
+    y: int
+    width: int
+    height: int
+
+    def holds(self, point: tuple[float, float]) -> bool:
+        return self.x <= point[0] < self.x + self.width and self.y <= point[1] < self.y + self.height
+
+    def to_source(self, box: Box) -> Box:
+        """A box in mosaic pixels, mapped back into working pixels (clipped to this tile's source)."""
+        sx, sy = self.source.width / self.width, self.source.height / self.height
+        mapped = box.shifted(-self.x, -self.y).scaled(sx, sy).shifted(self.source.x1, self.source.y1)
+        return Box(
+            min(max(mapped.x1, self.source.x1), self.source.x2), min(max(mapped.y1, self.source.y1), self.source.y2),
+            max(min(mapped.x2, self.source.x2), self.source.x1), max(min(mapped.y2, self.source.y2), self.source.y1),
+        )
+
+
+def _zoom(face_height: float, face_target: float, settings: Section) -> float:
+    return float(np.clip(face_target / max(face_height, 1.0), 1.0, settings.max_zoom))
+
+
+def likely_regions(width: int, height: int, faces: list[Box], settings: Section) -> list[Region]:
+    """Where small lettering is likely, in reading priority: the backdrop band, then chests of the largest faces."""
+    if not faces:
+        return []
+    regions = []
+    if settings.backdrop_above > 0:
+        face_height = float(np.median([face.height for face in faces]))
+        top = min(face.y1 for face in faces)
+        band = Box(0, top - settings.backdrop_above * face_height, width, top + settings.backdrop_below * face_height)
+        regions.append(
+            Region(band.clipped(width, height), _zoom(face_height, settings.backdrop_face_target, settings), True)
+        )
+    legible = sorted((face for face in faces if face.height >= settings.min_face), key=lambda face: -face.height)
+    regions += [
+        Region(torso_box(face, settings).clipped(width, height), _zoom(face.height, settings.chest_face_target, settings))
+        for face in legible[: settings.max_chests]
+    ]
+    return [region for region in regions if region.box.width >= 2 and region.box.height >= 2]
+
+
+def _pieces(region: Region, settings: Section) -> list[tuple[Box, float]]:
+    """The region cut, when enlarged wider than the mosaic, into overlapping vertical strips that fit it."""
+    box, zoom = region.box, region.zoom
+    strip = settings.mosaic_width / zoom  # working pixels per strip
+    if box.width <= strip:
+        return [(box, zoom)]
+    step = strip * (1 - settings.strip_overlap)
+    starts = list(np.arange(box.x1, box.x2 - strip, step)) + [box.x2 - strip]
+    return [(Box(float(x), box.y1, float(x) + strip, box.y2), zoom) for x in starts]
+
+
+def _sized_pieces(region: Region, width: int, height: int, settings: Section) -> list[tuple[Box, tuple[int, int]]]:
+    """The region's pieces in whole working pixels, each with its enlarged size (width, height) in the mosaic."""
+    pieces = []
+    for box, zoom in _pieces(region, settings):
+        x1, y1 = int(box.x1), int(box.y1)
+        x2, y2 = min(width, max(int(np.ceil(box.x2)), x1 + 1)), min(height, max(int(np.ceil(box.y2)), y1 + 1))
+        if y2 > y1:
+            pieces.append((Box(x1, y1, x2, y2), (min(settings.mosaic_width, round((x2 - x1) * zoom)), round((y2 - y1) * zoom))))
+    return pieces
+
+
+def build_mosaic(rgb: np.ndarray, regions: list[Region], settings: Section) -> tuple[np.ndarray | None, list[Tile]]:
+    """The regions enlarged and packed in shelves (in order, while they fit in `max_pixels`; a trimmable one is cut
+    to the room left)."""
+    height, width = rgb.shape[:2]
+    crops: list[tuple[Box, np.ndarray]] = []
+    used = 0
+    for region in regions:
+        pieces = _sized_pieces(region, width, height, settings)
+        cost = sum(w * h for _, (w, h) in pieces)
+        if used + cost > settings.max_pixels and region.trimmable:
+            box = region.box
+            kept = box.height * (settings.max_pixels - used) / cost
+            region = Region(Box(box.x1, box.y2 - kept + 1, box.x2, box.y2), region.zoom)  # +1: whole-pixel rounding
+            pieces = _sized_pieces(region, width, height, settings)
+            cost = sum(w * h for _, (w, h) in pieces)
+        if used + cost > settings.max_pixels or not pieces:
+            continue
+        used += cost
+        for source, size in pieces:
+            crop = rgb[int(source.y1):int(source.y2), int(source.x1):int(source.x2)]
+            crops.append((source, cv2.resize(crop, size, interpolation=cv2.INTER_CUBIC)))
+    if not crops:
+        return None, []
+    gap = settings.gap
+    tiles, x, y, shelf = [], 0, 0, 0
+    for source, image in sorted(crops, key=lambda crop: -crop[1].shape[0]):
+        h, w = image.shape[:2]
+        if x and x + w > settings.mosaic_width:
+            x, y, shelf = 0, y + shelf + gap, 0
+        tiles.append((Tile(source, x, y, w, h), image))
+        x, shelf = x + w + gap, max(shelf, h)
+    mosaic = np.full((y + shelf, max(t.x + t.width for t, _ in tiles), 3), FILL, dtype=np.uint8)
+    for tile, image in tiles:
+        mosaic[tile.y:tile.y + tile.height, tile.x:tile.x + tile.width] = image
+    return mosaic, [tile for tile, _ in tiles]
+
+
+def _repeats(box: Box, others: list[Box]) -> bool:
+    return any(box.intersection(other) >= SAME_LINE_OVERLAP * min(box.area, other.area) > 0 for other in others)
+
+
+def read_likely_text(
+    reader: TextReader, photo: LoadedPhoto, faces: list[Box], read: list[TextLine], settings: Section
+) -> list[TextLine]:
+    """Lines in the likely regions of the photo that the first pass did not read, in original pixels.
+
+    `faces` are in working pixels (the pipeline's), `read` (the first pass's lines) in original pixels.
+    """
+    if settings.max_pixels <= 0:
+        return []
+    height, width = photo.rgb.shape[:2]
+    mosaic, tiles = build_mosaic(photo.rgb, likely_regions(width, height, faces, settings), settings)
+    if mosaic is None:
+        return []
+    found: list[TextLine] = []
+    seen = [line.box for line in read]
+    for line in sorted(reader.read(mosaic, max(mosaic.shape[:2])), key=lambda line: -line.score):
+        tile = next((tile for tile in tiles if tile.holds(line.box.center)), None)
+        if tile is None:
+            continue
+        box = tile.to_source(line.box).scaled(photo.scale)
+        if box.area > 0 and not _repeats(box, seen):
+            found.append(TextLine(line.text, box, line.score))
+            seen.append(box)
+    return found

@@ -1,0 +1,105 @@
+"""The second text pass on likely regions (photocheck/text_regions.py), with the real OCR models.
+
+The scenes are constructed: a sample group photo, reduced, in front of a plain wall (2560 px wide, so the first pass
+sees it at 800 px), with small, soft, low-contrast lettering as distant signs and prints look in real photos.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import cv2
+import numpy as np
+
+from photocheck.judges.flags import judge_flags
+from photocheck.loading import load_photo
+from photocheck.results import Box, TextLine
+from photocheck.text_regions import Region, build_mosaic, likely_regions, read_likely_text
+from tests.conftest import SAMPLES
+
+FONT = cv2.FONT_HERSHEY_DUPLEX
+GROUP_AT = (960, 1166)  # top-left corner of the 640 x 434 group photo on the wall
+
+
+def _scene(path, sign: str | None = None, shirt: str | None = None) -> tuple[Box | None, Box | None]:
+    """Writes the scene; returns the boxes of the sign's and the shirt's lettering (original pixels)."""
+    wall = np.full((1700, 2560, 3), 150, np.uint8) + np.random.default_rng(0).integers(0, 30, (1700, 2560, 1), np.uint8)
+    group = cv2.resize(cv2.imread(str(SAMPLES / "group_three_smiling.jpg")), (640, 434), interpolation=cv2.INTER_AREA)
+    boxes = [None, None]
+    if shirt:  # on the middle man's chest, 16 px letters
+        boxes[1] = _write(group, shirt, (285, 255), 16, (25, 25, 25))
+        boxes[1] = boxes[1].shifted(*GROUP_AT)
+    x, y = GROUP_AT
+    wall[y:y + 434, x:x + 640] = group
+    if sign:  # above the heads, 24 px letters on a dark panel
+        (width, height), baseline = cv2.getTextSize(sign, FONT, cv2.getFontScaleFromHeight(FONT, 24, 2), 2)
+        cv2.rectangle(wall, (1090, 1100 - height - 10), (1110 + width, 1110 + baseline), (70, 70, 70), -1)
+        boxes[0] = _write(wall, sign, (1100, 1100), 24, (150, 150, 150))
+    cv2.imwrite(str(path), cv2.GaussianBlur(wall, (0, 0), 1.2), [cv2.IMWRITE_JPEG_QUALITY, 85])
+    return boxes[0], boxes[1]
+
+
+def _write(image: np.ndarray, text: str, origin: tuple[int, int], letter: int, colour) -> Box:
+    scale = cv2.getFontScaleFromHeight(FONT, letter, 2)
+    (width, height), baseline = cv2.getTextSize(text, FONT, scale, 2)
+    cv2.putText(image, text, origin, FONT, scale, colour, 2, cv2.LINE_AA)
+    return Box(origin[0], origin[1] - height, origin[0] + width, origin[1] + baseline)
+
+
+def _first_pass(analyzer, photo) -> list[TextLine]:
+    """The lines of the whole-frame pass alone, in original pixels."""
+    return [replace(line, box=line.box.scaled(photo.scale)) for line in analyzer.text_reader.read(photo.rgb)]
+
+
+def _load(path, config):
+    return load_photo(path, config.loading.working_size, config.loading.max_megapixels)
+
+
+def test_a_small_beer_sign_behind_a_group_is_read_and_flagged(tmp_path, analyzer, config):
+    sign, _ = _scene(tmp_path / "sign.jpg", sign="JUPILER")
+    assert not any("JUPILER" in line.text.upper() for line in _first_pass(analyzer, _load(tmp_path / "sign.jpg", config)))
+    analysis = analyzer.analyse(tmp_path / "sign.jpg", "sign.jpg")
+    flags = {flag.kind: flag for flag in judge_flags(analysis, config.flags, [])[0]}
+    evidence = flags["advertising"].evidence[0]
+    assert "Jupiler" in evidence.label and "alcohol" in flags
+    assert evidence.box.intersection(sign) >= 0.6 * sign.area  # the evidence box is on the sign
+    assert 0 <= evidence.box.x1 < evidence.box.x2 <= analysis.width
+
+
+def test_a_movement_banner_behind_a_group_is_read_but_not_flagged(tmp_path, analyzer, config):
+    _scene(tmp_path / "banner.jpg", sign="KSA Jongens")
+    analysis = analyzer.analyse(tmp_path / "banner.jpg", "banner.jpg")
+    assert any("ksa" in line.text.lower() for line in analysis.texts)  # read by the second pass, and still allowed
+    assert "advertising" not in {flag.kind for flag in judge_flags(analysis, config.flags, [])[0]}
+
+
+def test_a_brand_on_a_t_shirt_is_read_when_chests_are_read(tmp_path, analyzer, config):
+    _, print_box = _scene(tmp_path / "shirt.jpg", shirt="ADIDAS")
+    photo = _load(tmp_path / "shirt.jpg", config)
+    first = _first_pass(analyzer, photo)
+    assert not any("ADIDAS" in line.text.upper() for line in first)
+    faces = [face.box.scaled(1 / photo.scale) for face in analyzer.analyse(tmp_path / "shirt.jpg", "s").faces]
+    chests = config.with_overrides({"text_regions": {"max_chests": 3}}, "test").text_regions
+    found = [line for line in read_likely_text(analyzer.text_reader, photo, faces, first, chests)
+             if "ADIDA" in line.text.upper()]
+    assert found and found[0].box.intersection(print_box) >= 0.6 * print_box.area
+    off = config.with_overrides({"text_regions": {"max_pixels": 0}}, "test").text_regions
+    assert read_likely_text(analyzer.text_reader, photo, faces, first, off) == []
+
+
+def test_regions_follow_the_faces_and_the_mosaic_keeps_its_budget(config):
+    settings = config.with_overrides({"text_regions": {"max_chests": 2}}, "test").text_regions
+    assert likely_regions(1280, 960, [], settings) == []
+    faces = [Box(600, 500, 630, 530), Box(200, 520, 260, 580), Box(900, 510, 910, 520)]
+    backdrop, *chests = likely_regions(1280, 960, faces, settings)
+    assert backdrop.box.y2 > 500 > backdrop.box.y1 and backdrop.box.width == 1280 and backdrop.zoom > 1
+    assert [round(chest.box.center[0]) for chest in chests] == [230, 615]  # largest faces first, tiny one left out
+    rgb = np.zeros((960, 1280, 3), np.uint8)
+    budget = config.with_overrides({"text_regions": {"max_pixels": 200_000}}, "test").text_regions
+    mosaic, tiles = build_mosaic(rgb, [Region(Box(0, 100, 1280, 500), 2.0, True)], budget)
+    assert sum(tile.width * tile.height for tile in tiles) <= 200_000 and mosaic.shape[1] <= budget.mosaic_width
+    assert min(tile.source.y1 for tile in tiles) > 100 and max(tile.source.y2 for tile in tiles) == 500  # by the heads
+    tile = tiles[0]
+    inner = Box(tile.x + 10, tile.y + 4, tile.x + 50, tile.y + 20)
+    back = tile.to_source(inner)
+    assert abs(back.x1 - (tile.source.x1 + 5)) < 0.5 and abs(back.width - 20) < 0.5  # enlarged 2x, mapped back
