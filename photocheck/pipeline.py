@@ -55,7 +55,9 @@ class Analyzer:
         objects = self.object_detector.detect(rgb)
         probabilities, embeddings = self.scene_model.classify([rgb])
         subject = [face.box for face in faces] or [d.box for d in objects if d.label == "person"]
-        texts = read_texts(self.text_reader, photo, [face.box for face in faces], self.config)
+        texts = read_texts(
+            self.text_reader, photo, [face.box for face in faces], self.config, self.config.text_regions.in_scan
+        )
         object_classes, region_embeddings = analyse_regions(rgb, faces, objects, self.scene_model, self.config.regions)
 
         scale = photo.scale
@@ -111,10 +113,14 @@ class Analyzer:
         return [SceneLabel(self.scene_model.labels[i], int(i), float(probabilities[i])) for i in top]
 
 
-def read_texts(reader: TextReader, photo: LoadedPhoto, faces: list[Box], config: Config) -> list[TextLine]:
-    """The text lines `reader` finds in a decoded photo, in original pixels: the whole frame, then the places near
-    the `faces` (in the photo's pixels) where small lettering is likely."""
+def read_texts(
+    reader: TextReader, photo: LoadedPhoto, faces: list[Box], config: Config, likely_places: bool
+) -> list[TextLine]:
+    """The text lines `reader` finds in a decoded photo, in original pixels: the whole frame, then, if
+    `likely_places`, the places near the `faces` (in the photo's pixels) where small lettering is likely."""
     texts = [replace(line, box=line.box.scaled(photo.scale)) for line in reader.read(photo.rgb)]
+    if not likely_places:
+        return texts
     return texts + read_likely_text(reader, photo, faces, texts, config.text_regions)
 
 
@@ -128,4 +134,4 @@ def reread_texts(reader: TextReader, path: Path, analysis: PhotoAnalysis, config
     except PhotoLoadError as exc:
         return failed(analysis.path, exc)
     faces = [face.box.scaled(1 / photo.scale) for face in analysis.faces]
-    return replace(analysis, texts=read_texts(reader, photo, faces, config))
+    return replace(analysis, texts=read_texts(reader, photo, faces, config, likely_places=True))

@@ -1,7 +1,9 @@
 """The second text pass on likely regions (photocheck/text_regions.py), with the real OCR models.
 
 The scenes are constructed: a sample group photo, reduced, in front of a plain wall (2560 px wide, so the first pass
-sees it at 800 px), with small, soft, low-contrast lettering as distant signs and prints look in real photos.
+sees it at `[text] detect_side`), with small, soft, low-contrast lettering as distant signs and prints look in real
+photos. The scan leaves the second pass to the selection's close look by default (`[text_regions] in_scan`); these
+tests run it as the close look does.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 
 from photocheck.judges.flags import judge_flags
 from photocheck.loading import load_photo
+from photocheck.pipeline import read_texts
 from photocheck.results import Box, TextLine
 from photocheck.text_regions import Region, build_mosaic, likely_regions, read_likely_text
 from tests.conftest import SAMPLES
@@ -55,10 +58,18 @@ def _load(path, config):
     return load_photo(path, config.loading.working_size, config.loading.max_megapixels)
 
 
+def _with_second_pass(analyzer, path, config):
+    """The scan's analysis of `path` with its text read as the close look reads it: whole frame, then likely places."""
+    analysis, photo = analyzer.analyse(path, path.name), _load(path, config)
+    faces = [face.box.scaled(1 / photo.scale) for face in analysis.faces]
+    return analysis, replace(analysis, texts=read_texts(analyzer.text_reader, photo, faces, config, likely_places=True))
+
+
 def test_a_small_beer_sign_behind_a_group_is_read_and_flagged(tmp_path, analyzer, config):
     sign, _ = _scene(tmp_path / "sign.jpg", sign="JUPILER")
     assert not any("JUPILER" in line.text.upper() for line in _first_pass(analyzer, _load(tmp_path / "sign.jpg", config)))
-    analysis = analyzer.analyse(tmp_path / "sign.jpg", "sign.jpg")
+    scanned, analysis = _with_second_pass(analyzer, tmp_path / "sign.jpg", config)
+    assert not config.text_regions.in_scan and scanned.texts == _first_pass(analyzer, _load(tmp_path / "sign.jpg", config))
     flags = {flag.kind: flag for flag in judge_flags(analysis, config.flags, [])[0]}
     evidence = flags["advertising"].evidence[0]
     assert "Jupiler" in evidence.label and "alcohol" in flags
@@ -68,7 +79,7 @@ def test_a_small_beer_sign_behind_a_group_is_read_and_flagged(tmp_path, analyzer
 
 def test_a_movement_banner_behind_a_group_is_read_but_not_flagged(tmp_path, analyzer, config):
     _scene(tmp_path / "banner.jpg", sign="KSA Jongens")
-    analysis = analyzer.analyse(tmp_path / "banner.jpg", "banner.jpg")
+    _, analysis = _with_second_pass(analyzer, tmp_path / "banner.jpg", config)
     assert any("ksa" in line.text.lower() for line in analysis.texts)  # read by the second pass, and still allowed
     assert "advertising" not in {flag.kind for flag in judge_flags(analysis, config.flags, [])[0]}
 

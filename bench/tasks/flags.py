@@ -55,9 +55,9 @@ KINDS = {
 # The second text pass (`[text_regions]`) compared by --text-region-variants, costliest first (ties go to the cheaper):
 # the backdrop band and the chests of the 12 largest faces, the backdrop band alone, no second pass.
 TEXT_REGION_VARIANTS = {
-    "backdrop_and_chests": {"max_chests": 12, "max_pixels": 1_000_000},
-    "backdrop": {"max_chests": 0},
-    "off": {"max_pixels": 0},
+    "backdrop_and_chests": {"in_scan": True, "max_chests": 12, "max_pixels": 1_000_000},
+    "backdrop": {"in_scan": True, "max_chests": 0},
+    "off": {"in_scan": False},
 }
 
 

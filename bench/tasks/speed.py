@@ -1,6 +1,6 @@
 """Speed and memory of a full scan against the decode floor.
 
-`python bench/run.py speed ../shared/eval/fullres_dev [--photos N] [--workers N]`
+`python bench/run.py speed ../shared/eval/fullres_dev [--photos N] [--workers N] [--config FILE]`
 
 Builds a folder of at least N photos (default 200) by symlinking the dataset's photos repeatedly into a temporary
 folder, then, in the same run and with the same number of worker processes:
@@ -12,6 +12,7 @@ folder, then, in the same run and with the same number of worker processes:
 Peak memory is the largest sum of the resident memory of this process and all its descendants, sampled from /proc
 every 20 ms (the workers' own peaks are also in `getrusage(RUSAGE_CHILDREN)`, reported as well).
 Finally one worker analyses each distinct photo once more after a warm-up, for the median time per photo.
+`--config FILE` measures other settings (e.g. `[text_regions] max_pixels = 0`, the scan without its second text pass).
 """
 
 from __future__ import annotations
@@ -114,6 +115,8 @@ def _per_photo_medians(files: list[Path], config) -> tuple[float, float]:
 
 def run(dataset: Path, options: list[str]) -> dict:
     config = default_config()
+    if "--config" in options:
+        config = config.with_file(Path(options[options.index("--config") + 1]))
     originals = discover(dataset).files
     if not originals:
         raise SystemExit(f"no photos under {dataset}")

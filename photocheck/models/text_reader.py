@@ -18,6 +18,9 @@ from photocheck.models.base import ModelFileError, _sha256
 from photocheck.results import Box, TextLine
 
 PACKAGE = "rapidocr-onnxruntime==1.4.4"
+# rapidocr 1.4.4 shrinks any detector input longer than 1500 px to 2000 px (ch_ppocr_det `get_preprocess`): a larger
+# detect side would only pay for an enlargement the detector never sees.
+DETECTOR_MAX_SIDE = 2000
 # The ONNX files inside the pinned wheel (documented in models/README.md); another version may ship other weights.
 EXPECTED_SHA256 = {
     "ch_PP-OCRv4_det_infer.onnx": "d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9",
@@ -52,7 +55,7 @@ class TextReader:
         sees it at `detect_side` (default: the reader's), its own size when that is its long side."""
         bgr = np.ascontiguousarray(rgb[..., ::-1])
         height, width = bgr.shape[:2]
-        scale = (detect_side or self.detect_side) / max(height, width)
+        scale = min(detect_side or self.detect_side, DETECTOR_MAX_SIDE) / max(height, width)
         resized = bgr if scale == 1.0 else cv2.resize(
             bgr, (round(width * scale), round(height * scale)),
             interpolation=cv2.INTER_AREA if scale < 1.0 else cv2.INTER_CUBIC,
