@@ -7,6 +7,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from photocheck.config import Config
+from photocheck.scan import ScanResult, scan
+from photocheck.scan_file import load_scan
+
 
 @dataclass
 class Count:
@@ -36,3 +40,10 @@ def youth_dev_rows(dataset: Path) -> list[dict[str, str]]:
     for row in rows:
         row["image"] = str(root / row["file"])
     return rows
+
+
+def youth_dev_scan(dataset: Path, config: Config, scan_file: str | None) -> tuple[Path, ScanResult]:
+    """The youth_dev images folder and its scan: the one `photocheck scan --json` wrote to `scan_file` (re-judged
+    with `config`), else a fresh scan in this process. `dataset` is the youth_dev folder or its images/."""
+    images = dataset if dataset.name == "images" else dataset / "images"
+    return images, load_scan(Path(scan_file), config) if scan_file else scan(images, config, workers=0)

@@ -34,7 +34,7 @@ from photocheck.judges.policy import judge
 from photocheck.loading import PhotoLoadError
 from photocheck.models.base import ModelStore
 from photocheck.models.text_reader import TextReader
-from photocheck.people_shown import Describe, describer
+from photocheck.people_shown import Describe, FaceDescriber
 from photocheck.pipeline import reread_texts
 from photocheck.results import PhotoAnalysis, Reason, failed
 from photocheck.scan import PhotoResult, Progress, ScanResult, _model_hashes, source_path
@@ -89,7 +89,8 @@ class TextRereader:
             if todo:
                 reuse_freed_memory()
             with ThreadPoolExecutor(self.threads) as pool:
-                for (first, _, key), looked in zip(todo, pool.map(lambda job: self._reread(*job[:2]), todo)):
+                rereads = pool.map(self._reread, [first for first, _, _ in todo], [file for _, file, _ in todo])
+                for (first, _, key), looked in zip(todo, rereads):
                     analyses[first.path] = looked
                     if key:
                         store.put(key, looked)
@@ -136,7 +137,7 @@ def select_closely(
     """The selection, after the close look unless it is off (`close_look` False, or see :func:`is_on`). Returns the
     scan result with the close-look analyses in place of the first ones, so every output shows what was read.
     The candidates' faces are compared on the photos' files under `root` (photocheck/people_shown.py)."""
-    describe = describer(root, config)
+    describe = FaceDescriber(root, config)
     if not (close_look and is_on(config)):
         return result, select(result, config, top, per_day, describe)
     reanalyse = TextRereader(root, config, cache=cache, progress=progress)

@@ -33,11 +33,6 @@ def recognisable_faces(photo: PhotoResult) -> list[Face]:
     return list(photo.analysis.faces)
 
 
-def describe_faces(model: FaceDescriptor, rgb: np.ndarray, scale: float, faces: list[Face]) -> np.ndarray:
-    """Descriptors of `faces` (boxes in original pixels) on `rgb`, decoded at `scale` original pixels per pixel."""
-    return model.describe(rgb, [face.box.scaled(1.0 / scale) for face in faces])
-
-
 def new_face_count(faces: np.ndarray, shown: np.ndarray, same_face_similarity: float) -> int:
     """How many rows of `faces` are below `same_face_similarity` (cosine) to every row of `shown`."""
     if len(faces) == 0 or len(shown) == 0:
@@ -45,34 +40,41 @@ def new_face_count(faces: np.ndarray, shown: np.ndarray, same_face_similarity: f
     return int(np.sum((faces @ shown.T).max(axis=1) < same_face_similarity))
 
 
-def describer(root: Path, config: Config, store: ModelStore | None = None) -> Describe:
-    """Descriptors from the photos' files under `root` (the scanned folder), decoded at the scan's working size.
+class FaceDescriber:
+    """A :data:`Describe` reading the photos' files under `root` (the scanned folder) at the scan's working size.
 
     The model is loaded on the first photo that has a recognisable face; every photo is decoded at most once and
     its descriptors are remembered for later calls (the close look selects several times).
     """
-    known: dict[str, np.ndarray] = {}
-    model: list[FaceDescriptor] = []
 
-    def describe(photos: list[PhotoResult]) -> dict[str, np.ndarray]:
+    def __init__(self, root: Path, config: Config):
+        self.root, self.config = root, config
+        self._known: dict[str, np.ndarray] = {}
+        self._model: FaceDescriptor | None = None
+
+    def __call__(self, photos: list[PhotoResult]) -> dict[str, np.ndarray]:
         for photo in photos:
             path = photo.analysis.path
-            if path in known:
-                continue
-            faces = recognisable_faces(photo)
-            if not faces:
-                known[path] = np.zeros((0, DIMENSIONS), np.float32)
-                continue
-            file = source_path(path, root)
-            if file is None:
-                continue
-            try:
-                loaded = load_photo(file, config.loading.working_size, config.loading.max_megapixels)
-            except PhotoLoadError:
-                continue
-            if not model:
-                model.append(FaceDescriptor(store or ModelStore()))
-            known[path] = describe_faces(model[0], loaded.rgb, loaded.scale, faces)
-        return {photo.analysis.path: known[photo.analysis.path] for photo in photos if photo.analysis.path in known}
+            if path not in self._known:
+                descriptors = self._describe(photo)
+                if descriptors is not None:
+                    self._known[path] = descriptors
+        return {photo.analysis.path: self._known[photo.analysis.path] for photo in photos
+                if photo.analysis.path in self._known}
 
-    return describe
+    def _describe(self, photo: PhotoResult) -> np.ndarray | None:
+        """Descriptors of the photo's recognisable faces, or None when its file cannot be read again."""
+        faces = recognisable_faces(photo)
+        if not faces:
+            return np.zeros((0, DIMENSIONS), np.float32)
+        file = source_path(photo.analysis.path, self.root)
+        if file is None:
+            return None
+        loading = self.config.loading
+        try:
+            loaded = load_photo(file, loading.working_size, loading.max_megapixels)
+        except PhotoLoadError:
+            return None
+        if self._model is None:
+            self._model = FaceDescriptor(ModelStore())
+        return self._model.describe(loaded.rgb, [face.box.scaled(1.0 / loaded.scale) for face in faces])

@@ -50,6 +50,10 @@ class Box:
     def shifted(self, dx: float, dy: float) -> Box:
         return Box(self.x1 + dx, self.y1 + dy, self.x2 + dx, self.y2 + dy)
 
+    def mirrored(self, width: float) -> Box:
+        """The same box in the image flipped left to right (`width` pixels wide)."""
+        return Box(width - self.x2, self.y1, width - self.x1, self.y2)
+
     def clipped(self, width: float, height: float) -> Box:
         x1 = min(max(self.x1, 0.0), width)
         y1 = min(max(self.y1, 0.0), height)

@@ -399,10 +399,13 @@ def select(
     )
 
 
-def _describe_pool(candidates: list[_Candidate], top, per_day, pool_factor: int, describe: Describe) -> None:
-    """Set the face descriptors of the best candidates, `pool_factor` times as many as the picks wanted."""
-    wanted = [count for count in (top, per_day * len({c.day for c in candidates}) if per_day else None) if count]
-    size = pool_factor * min(wanted) if wanted else len(candidates)
+def _describe_pool(
+    candidates: list[_Candidate], top: int | None, per_day: int | None, pool_factor: int, describe: Describe
+) -> None:
+    """Set the face descriptors of the best candidates, `pool_factor` times as many as the picks wanted (the
+    smaller of `top` and `per_day` x the capture days)."""
+    caps = [cap for cap in (top, per_day * len({c.day for c in candidates}) if per_day else None) if cap]
+    size = pool_factor * min(caps) if caps else len(candidates)
     pool = sorted(candidates, key=lambda c: best_key(c.photo), reverse=True)[:size]
     descriptors = describe([c.photo for c in pool])
     for candidate in pool:

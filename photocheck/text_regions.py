@@ -1,10 +1,10 @@
 """A second, bounded text pass where small lettering is likely: T-shirt prints and signs behind a group.
 
-The text detector sees the photo at `[text] detect_side` (800 px) and misses lettering about 15 px high in the
-working image: a shop sign behind a crowd, a brand printed on a T-shirt. Its probability map is empty there (on
-youth_dev's "BIERHUIS" sign its maximum is 1e-5), so the first pass cannot point at them; reading the whole photo
-enlarged finds them but costs about a second. Here only the places where such lettering is likely are enlarged, by a
-prior from the faces:
+The text detector sees the photo at `[text] detect_side` (720 px by default) and misses lettering about 15 px high
+in the working image: a shop sign behind a crowd, a brand printed on a T-shirt. Its probability map is empty there
+(on youth_dev's "BIERHUIS" sign its maximum is 1e-5), so the first pass cannot point at them; reading the whole photo
+enlarged finds them but costs about 0.8 s a photo (the selection's close look). Here only the places where such
+lettering is likely are enlarged, by a prior from the faces:
 
 - the **backdrop**: the band at and just above the heads, over the whole width (shop signs, banners behind people);
 - the **chest** below each face large enough to carry legible print (largest faces first; off by default).
@@ -12,9 +12,9 @@ prior from the faces:
 Each region is enlarged so that its faces become about `backdrop_face_target` or `chest_face_target` pixels high
 (between 1x and `max_zoom`x), and the regions are packed in that order into one mosaic of at most `max_pixels`
 pixels: a chest that no longer fits is left out, the backdrop band is cut to the room there is (keeping its part by
-the heads). The detector and the recogniser run once on the mosaic, at its own size. Read lines are mapped back to
-the photo; lines the first pass already read are dropped. Logos without letters stay out of reach: OCR reads
-letters only.
+the heads). The detector and the recogniser run once on the mosaic, at its own size (at most the detector's
+2000 px). Read lines are mapped back to the photo; lines the first pass already read are dropped. Logos without
+letters stay out of reach: OCR reads letters only.
 """
 
 from __future__ import annotations
@@ -119,8 +119,10 @@ def build_mosaic(rgb: np.ndarray, regions: list[Region], settings: Section) -> t
         cost = sum(w * h for _, (w, h) in pieces)
         if used + cost > settings.max_pixels and region.trimmable:
             box = region.box
-            kept = box.height * (settings.max_pixels - used) / cost
-            region = Region(Box(box.x1, box.y2 - kept + 1, box.x2, box.y2), region.zoom)  # +1: whole-pixel rounding
+            kept = box.height * (settings.max_pixels - used) / cost - 1  # -1: whole-pixel rounding
+            if kept <= 0:  # not even a row of it fits
+                continue
+            region = Region(Box(box.x1, box.y2 - kept, box.x2, box.y2), region.zoom)
             pieces = _sized_pieces(region, width, height, settings)
             cost = sum(w * h for _, (w, h) in pieces)
         if used + cost > settings.max_pixels or not pieces:

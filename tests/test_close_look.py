@@ -95,11 +95,17 @@ def test_close_look_is_off_at_zero_or_at_the_size_every_photo_is_read_at(config)
     assert not is_on(config.with_overrides({"text": {"detect_side": every_photo_size}}, "test"))
 
 
-def test_a_real_close_look_reads_the_sample_sign_again_and_keeps_its_flag(config, tmp_path):
+@pytest.fixture
+def sign_folder(tmp_path):
+    """A folder holding the sample beer sign, and a constructed first look of it (no faces, no text read yet)."""
     folder = tmp_path / "event"
     folder.mkdir()
     shutil.copy(SAMPLES / "signage_beer_box.jpg", folder / "signage_beer_box.jpg")
-    first = photo("signage_beer_box.jpg", unit(0))
+    return folder, photo("signage_beer_box.jpg", unit(0))
+
+
+def test_a_real_close_look_reads_the_sample_sign_again_and_keeps_its_flag(config, sign_folder):
+    folder, first = sign_folder
     [looked] = TextRereader(folder, config)([first])
     assert close_look_config(config).text.detect_side == config.selection.close_look_text_side
     assert looked.analysis.path == "signage_beer_box.jpg" and looked.analysis.texts
@@ -111,7 +117,8 @@ BRAND_AT = (200, 2000)  # where the small brand is drawn, in the photo's pixels
 
 @pytest.fixture(scope="module")
 def small_brand(tmp_path_factory):
-    """A real photo enlarged to 3200 px with "HEINEKEN" about 20 px high: beyond a text detector at 800 px."""
+    """A real photo enlarged to 3200 px with "HEINEKEN" 19 px high: about 4 px where the scan's text detector sees it
+    (`[text] detect_side`), about 12 px for the close look's (`[selection] close_look_text_side`)."""
     folder = tmp_path_factory.mktemp("small_brand")
     image = cv2.imread(str(SAMPLES / "group_three_smiling.jpg"))
     image = cv2.resize(image, None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
@@ -201,11 +208,8 @@ def test_without_its_ocr_package_the_close_look_fails_visibly_and_the_flow_compl
                for pick in document["selection"]["picks"])
 
 
-def test_a_cached_close_look_is_reused_without_loading_the_ocr(config, tmp_path, monkeypatch):
-    folder = tmp_path / "event"
-    folder.mkdir()
-    shutil.copy(SAMPLES / "signage_beer_box.jpg", folder / "signage_beer_box.jpg")
-    first = photo("signage_beer_box.jpg", unit(0))
+def test_a_cached_close_look_is_reused_without_loading_the_ocr(config, sign_folder, tmp_path, monkeypatch):
+    folder, first = sign_folder
     [read] = TextRereader(folder, config, cache=tmp_path / "cache")([first])
     monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # any OCR load would now fail
     [again] = TextRereader(folder, config, cache=tmp_path / "cache")([first])

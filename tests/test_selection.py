@@ -165,6 +165,22 @@ def test_top_prefers_new_scene_with_new_faces_over_similar_scene_with_the_same_f
     assert rejection.path == "scene1_again.jpg" and codes(rejection.reasons) == ["selection.reject.outranked"]
 
 
+def test_faces_are_described_for_a_bounded_pool_and_a_pick_without_them_says_so(config):
+    result = scan_of(*(photo(f"p{i}.jpg", unit(i), score=90.0 - i) for i in range(10)))
+    asked: list[list[str]] = []
+
+    def describe(photos):  # p1's file cannot be read again: it is left out of the answer
+        asked.append([p.analysis.path for p in photos])
+        return {p.analysis.path: np.stack([unit(100 + i) for i in range(5)]) for p in photos if p.analysis.path != "p1.jpg"}
+
+    factor = config.selection.face_pool_factor
+    selection = select(result, config, top=2, describe=describe)
+    assert asked == [[f"p{i}.jpg" for i in range(2 * factor)]]  # the best candidates only, once
+    reasons = {pick.path: codes(pick.reasons) for pick in selection.picks}
+    assert "selection.pick.faces_not_compared" in reasons["p1.jpg"]
+    assert "selection.pick.new_faces" in reasons["p0.jpg"] and "selection.pick.new_faces" not in reasons["p1.jpg"]
+
+
 def test_every_photo_is_picked_or_explained_and_captions_credit_the_artist(config):
     photos = [photo(f"p{i}.jpg", unit(i), score=50.0 + i, artist="Jan Peeters" if i == 3 else None) for i in range(8)]
     photos.append(PhotoResult(PhotoAnalysis(path="broken.jpg", ok=False, error="empty file (0 bytes)"), None))

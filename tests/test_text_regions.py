@@ -110,6 +110,8 @@ def test_regions_follow_the_faces_and_the_mosaic_keeps_its_budget(config):
     mosaic, tiles = build_mosaic(rgb, [Region(Box(0, 100, 1280, 500), 2.0, True)], budget)
     assert sum(tile.width * tile.height for tile in tiles) <= 200_000 and mosaic.shape[1] <= budget.mosaic_width
     assert min(tile.source.y1 for tile in tiles) > 100 and max(tile.source.y2 for tile in tiles) == 500  # by the heads
+    no_room = config.with_overrides({"text_regions": {"max_pixels": 1000}}, "test").text_regions
+    assert build_mosaic(rgb, [Region(Box(0, 100, 1280, 500), 2.0, True)], no_room) == (None, [])  # not a row fits
     tile = tiles[0]
     inner = Box(tile.x + 10, tile.y + 4, tile.x + 50, tile.y + 20)
     back = tile.to_source(inner)

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from evaldata import youth_dev_rows
+from evaldata import youth_dev_rows, youth_dev_scan
 from PIL import Image
 
 from photocheck.config import default_config
@@ -40,8 +40,6 @@ from photocheck.models.base import ModelStore
 from photocheck.models.face_descriptor import FaceDescriptor
 from photocheck.people_shown import recognisable_faces
 from photocheck.results import Box
-from photocheck.scan import scan
-from photocheck.scan_file import load_scan
 
 PAIR_FILE = Path(__file__).resolve().parents[1] / "face_identity_photo_pairs.csv"
 FALSE_MATCH_RATES = (0.01, 0.05)
@@ -79,17 +77,15 @@ def _degradations(rgb: np.ndarray, box: Box, rng: np.random.Generator) -> dict[s
     small_box = box.scaled(small.shape[1] / width, small.shape[0] / height)
     jittered = Box(cx - half[0], cy - half[1], cx + half[0], cy + half[1])
     small_jittered = jittered.scaled(small.shape[1] / width, small.shape[0] / height)
-    small_width = small.shape[1]
     all_at_once = _jpeg(np.clip(small[:, ::-1] * rng.choice([0.6, 1.4]), 0, 255).astype(np.uint8), 30)
     return {
         "downscaled_40_60px": (small, small_box),
         "jpeg_q30": (_jpeg(rgb, 30), box),
         "darker_x0.6": (np.clip(rgb * 0.6, 0, 255).astype(np.uint8), box),
         "brighter_x1.4": (np.clip(rgb * 1.4, 0, 255).astype(np.uint8), box),
-        "flipped": (np.ascontiguousarray(rgb[:, ::-1]), Box(width - box.x2, box.y1, width - box.x1, box.y2)),
+        "flipped": (np.ascontiguousarray(rgb[:, ::-1]), box.mirrored(width)),
         "box_jitter_12pct": (rgb, jittered),
-        "all_at_once": (all_at_once, Box(small_width - small_jittered.x2, small_jittered.y1,
-                                         small_width - small_jittered.x1, small_jittered.y2)),
+        "all_at_once": (all_at_once, small_jittered.mirrored(small.shape[1])),
     }
 
 
@@ -106,9 +102,7 @@ def _threshold(negatives: np.ndarray, false_match_rate: float) -> float:
 
 def run(dataset: Path, options: list[str]) -> dict:
     config = default_config()
-    images = dataset if dataset.name == "images" else dataset / "images"
-    scan_file = _option(options, "--from")
-    result = load_scan(Path(scan_file), config) if scan_file else scan(images, config, workers=0)
+    images, result = youth_dev_scan(dataset, config, _option(options, "--from"))
     movement = {Path(row["file"]).name: row["organisation"] for row in youth_dev_rows(dataset)}
     model = FaceDescriptor(ModelStore())
     rng = np.random.default_rng(SEED)

@@ -24,13 +24,11 @@ import statistics
 import time
 from pathlib import Path
 
-from evaldata import parse_count, youth_dev_rows
+from evaldata import parse_count, youth_dev_rows, youth_dev_scan
 
 from photocheck.close_look import TextRereader, look_closely
 from photocheck.config import default_config
-from photocheck.people_shown import describer
-from photocheck.scan import scan
-from photocheck.scan_file import load_scan
+from photocheck.people_shown import FaceDescriber
 from photocheck.selection import select
 
 RED_FLAG_LABELS = ("alcohol", "tobacco", "advertising_or_logo")
@@ -47,11 +45,9 @@ def _mean(values: list[float]) -> float:
 
 def run(dataset: Path, options: list[str]) -> dict:
     config = default_config()
-    images = dataset if dataset.name == "images" else dataset / "images"
-    scan_file = _option(options, "--from")
-    result = load_scan(Path(scan_file), config) if scan_file else scan(images, config, workers=0)
+    images, result = youth_dev_scan(dataset, config, _option(options, "--from"))
     top = int(_option(options, "--top") or 12)
-    describe = describer(images, config)
+    describe = FaceDescriber(images, config)
     started = time.perf_counter()
     first_look = select(result, config, top=top, describe=describe)
     faces_seconds = time.perf_counter() - started

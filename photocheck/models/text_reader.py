@@ -18,8 +18,9 @@ from photocheck.models.base import ModelFileError, _sha256
 from photocheck.results import Box, TextLine
 
 PACKAGE = "rapidocr-onnxruntime==1.4.4"
-# rapidocr 1.4.4 shrinks any detector input longer than 1500 px to 2000 px (ch_ppocr_det `get_preprocess`): a larger
-# detect side would only pay for an enlargement the detector never sees.
+# rapidocr 1.4.4 shrinks detector inputs longer than 2000 px to 2000 px, whatever det_limit_side_len says
+# (ch_ppocr_det `get_preprocess` caps any input of 1500 px or more at 2000): a larger detect side would only pay for
+# an enlargement the detector never sees.
 DETECTOR_MAX_SIDE = 2000
 # The ONNX files inside the pinned wheel (documented in models/README.md); another version may ship other weights.
 EXPECTED_SHA256 = {
@@ -38,7 +39,8 @@ def _verified_engine(threads: int):
         path = folder / name
         if not path.is_file() or _sha256(path) != digest:
             raise ModelFileError("model_error.ocr_model", path=path, package=PACKAGE)
-    # "max" keeps the detector at the size it is given instead of enlarging the short side to 736 px.
+    # "max" keeps the detector at the size it is given (up to DETECTOR_MAX_SIDE) instead of enlarging the short side
+    # to 736 px.
     return rapidocr_onnxruntime.RapidOCR(
         intra_op_num_threads=threads, inter_op_num_threads=1, det_limit_type="max", det_limit_side_len=4096
     )
