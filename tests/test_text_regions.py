@@ -15,6 +15,7 @@ import numpy as np
 
 from photocheck.judges.flags import judge_flags
 from photocheck.loading import load_photo
+from photocheck.models.text_reader import has_latin_letter_or_digit
 from photocheck.pipeline import read_texts
 from photocheck.results import Box, TextLine
 from photocheck.text_regions import Region, build_mosaic, likely_regions, read_likely_text
@@ -116,3 +117,9 @@ def test_regions_follow_the_faces_and_the_mosaic_keeps_its_budget(config):
     inner = Box(tile.x + 10, tile.y + 4, tile.x + 50, tile.y + 20)
     back = tile.to_source(inner)
     assert abs(back.x1 - (tile.source.x1 + 5)) < 0.5 and abs(back.width - 20) < 0.5  # enlarged 2x, mapped back
+
+
+def test_only_lines_with_latin_letters_or_digits_count_as_text():
+    assert has_latin_letter_or_digit("Jupiler") and has_latin_letter_or_digit("90Jaar")
+    assert has_latin_letter_or_digit("Brûlé") and has_latin_letter_or_digit("S10")
+    assert not has_latin_letter_or_digit("丰") and not has_latin_letter_or_digit("・。") and not has_latin_letter_or_digit(" ")

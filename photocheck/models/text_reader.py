@@ -9,6 +9,7 @@ only found then, at about four times the detector's cost at 1920 px.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import cv2
@@ -69,10 +70,16 @@ class TextReader:
         recognised, _ = self.engine.text_rec(self.engine.get_crop_img_list(bgr, quads))
         lines = []
         for quad, (text, score, *_) in zip(quads, recognised):
-            if float(score) < self.min_score or not text.strip():
+            if float(score) < self.min_score or not has_latin_letter_or_digit(text):
                 continue
             x1, y1 = quad.min(axis=0)
             x2, y2 = quad.max(axis=0)
             lines.append(TextLine(text.strip(), Box(float(x1), float(y1), float(x2), float(y2)).clipped(width, height),
                                   float(score)))
         return lines
+
+
+def has_latin_letter_or_digit(text: str) -> bool:
+    """Whether a recognised line holds a Latin letter or a digit. The recogniser reads Chinese and English and turns
+    stray shapes (badges, folds) into CJK characters; lettering in Flemish event photos is Latin."""
+    return any(char.isdigit() or (char.isalpha() and "LATIN" in unicodedata.name(char, "")) for char in text)
