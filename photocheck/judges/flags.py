@@ -171,7 +171,9 @@ def alcohol_findings(analysis: PhotoAnalysis, settings: Section) -> list[Finding
             seen = evidence(detection.box, round(alcohol, 3), "drink_looks_like", object=detection.label,
                             names=_top_names(region.labels, settings.classes))
             findings.append(Finding(seen, alcohol >= settings.crop_strong))
-        elif detection.label == "wine glass" and detection.score >= settings.wine_glass_min_score:
+        elif (detection.label == "wine glass" and detection.score >= settings.wine_glass_min_score
+              and not (benign >= settings.crop_weak and benign > alcohol)):
+            # A "wine glass" whose crop the scene model calls a cup, mug or espresso is a coffee cup, not a drink.
             findings.append(Finding(
                 evidence(detection.box, round(detection.score, 3), "wine_glass"),
                 detection.score >= settings.wine_glass_strong_score,
