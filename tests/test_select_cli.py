@@ -28,6 +28,8 @@ def test_select_from_scan_json_writes_every_output(config, analyzer, tmp_path):
     assert run.exit_code == 0, run.output
     document = json.loads(run.stdout)
     assert document["schema"] == "photocheck/1" and len(document["photos"]) == len(scanned.photos)
+    summary = CliRunner().invoke(app, ["select", str(folder), "--from", str(scan_file), "--top", "2", "--no-close-look", "--lang", "en"])
+    assert "Not recommended" in summary.output and "selection.reject" not in summary.output  # reasons in words
     picks = [pick["path"] for pick in document["selection"]["picks"]]
     assert 1 <= len(picks) <= 2 and isinstance(document["groups"], list)
     close_side = config.selection.close_look_text_side

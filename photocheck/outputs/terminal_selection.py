@@ -32,6 +32,9 @@ def summary(result: ScanResult, selection: Selection, language: str = DEFAULT_LA
             lines.append(_text("stands_for", language, others=", ".join(pick.stands_for)))
     codes = Counter(rejection.reasons[0].code for rejection in selection.rejected if rejection.reasons)
     lines += ["", _text("not_picked", language, count=len(selection.rejected))]
-    lines += [_text("reason_count", language, count=count, reason=code) for code, count in codes.most_common()]
+    lines += [
+        _text("reason_count", language, count=count, reason=_text(f"rejected.{code.rsplit('.', 1)[-1]}", language))
+        for code, count in codes.most_common()
+    ]
     lines += ["", _text("groups", language, count=len(selection.groups))]
     return "\n".join(lines) + "\n"
