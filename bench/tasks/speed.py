@@ -40,10 +40,16 @@ def _option(options: list[str], name: str, default: int) -> int:
 
 
 class MemorySampler:
-    """Peak of the summed RSS of this process and every descendant (Linux /proc)."""
+    """Peak of the summed RSS of this process and every descendant (Linux /proc).
 
-    def __init__(self, interval: float = 0.02):
+    Walking /proc for the process tree costs ~1.7 ms; doing it at every 20-ms sample took ~8 % of a core from the scan
+    being measured. The tree is walked every `tree_interval` seconds (worker processes live for the whole scan) and
+    only the known processes' memory is read at every sample.
+    """
+
+    def __init__(self, interval: float = 0.02, tree_interval: float = 0.5):
         self.interval = interval
+        self.tree_interval = tree_interval
         self.peak_bytes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -58,11 +64,15 @@ class MemorySampler:
         self._thread.join()
 
     def _run(self) -> None:
+        tree, walked_at = {os.getpid()}, 0.0
         while not self._stop.is_set():
-            self.peak_bytes = max(self.peak_bytes, self._tree_rss())
+            if time.monotonic() - walked_at >= self.tree_interval:
+                tree, walked_at = self._tree(), time.monotonic()
+            self.peak_bytes = max(self.peak_bytes, self._rss(tree))
             self._stop.wait(self.interval)
 
-    def _tree_rss(self) -> int:
+    @staticmethod
+    def _tree() -> set[int]:
         parents: dict[int, int] = {}
         for entry in os.listdir("/proc"):
             if entry.isdigit():
@@ -77,6 +87,9 @@ class MemorySampler:
             children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
             tree.update(children)
             frontier.extend(children)
+        return tree
+
+    def _rss(self, tree: set[int]) -> int:
         total = 0
         for pid in tree:
             try:
