@@ -19,9 +19,8 @@ from photocheck.models.base import ModelFileError, _sha256
 from photocheck.results import Box, TextLine
 
 PACKAGE = "rapidocr-onnxruntime==1.4.4"
-# rapidocr 1.4.4 shrinks detector inputs longer than 2000 px to 2000 px, whatever det_limit_side_len says
-# (ch_ppocr_det `get_preprocess` caps any input of 1500 px or more at 2000): a larger detect side would only pay for
-# an enlargement the detector never sees.
+# The largest side rapidocr 1.4.4's own pipeline gives its detector (ch_ppocr_det `get_preprocess` caps inputs of
+# 1500 px or more at 2000); the close look's figures were measured at it, and a larger side costs memory and time.
 DETECTOR_MAX_SIDE = 2000
 # The ONNX files inside the pinned wheel (documented in models/README.md); another version may ship other weights.
 EXPECTED_SHA256 = {
@@ -40,11 +39,7 @@ def _verified_engine(threads: int):
         path = folder / name
         if not path.is_file() or _sha256(path) != digest:
             raise ModelFileError("model_error.ocr_model", path=path, package=PACKAGE)
-    # "max" keeps the detector at the size it is given (up to DETECTOR_MAX_SIDE) instead of enlarging the short side
-    # to 736 px.
-    return rapidocr_onnxruntime.RapidOCR(
-        intra_op_num_threads=threads, inter_op_num_threads=1, det_limit_type="max", det_limit_side_len=4096
-    )
+    return rapidocr_onnxruntime.RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
 
 
 class TextReader:
@@ -56,17 +51,11 @@ class TextReader:
     def read(self, rgb: np.ndarray, detect_side: int | None = None) -> list[TextLine]:
         """Text lines in the pixels of `rgb` (boxes axis-aligned around the detected quadrilaterals); the detector
         sees it at `detect_side` (default: the reader's), its own size when that is its long side."""
-        bgr = np.ascontiguousarray(rgb[..., ::-1])
-        height, width = bgr.shape[:2]
-        scale = min(detect_side or self.detect_side, DETECTOR_MAX_SIDE) / max(height, width)
-        resized = bgr if scale == 1.0 else cv2.resize(
-            bgr, (round(width * scale), round(height * scale)),
-            interpolation=cv2.INTER_AREA if scale < 1.0 else cv2.INTER_CUBIC,
-        )
-        quads, _ = self.engine.text_det(resized)
-        if quads is None or len(quads) == 0:
+        bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)  # ~8x faster than copying a reversed-channel view
+        quads = self._detect(bgr, min(detect_side or self.detect_side, DETECTOR_MAX_SIDE))
+        if len(quads) == 0:
             return []
-        quads = [np.asarray(quad, dtype=np.float32) / scale for quad in quads]
+        height, width = bgr.shape[:2]
         recognised, _ = self.engine.text_rec(self.engine.get_crop_img_list(bgr, quads))
         lines = []
         for quad, (text, score, *_) in zip(quads, recognised):
@@ -77,6 +66,30 @@ class TextReader:
             lines.append(TextLine(text.strip(), Box(float(x1), float(y1), float(x2), float(y2)).clipped(width, height),
                                   float(score)))
         return lines
+
+    def _detect(self, bgr: np.ndarray, side: int) -> list[np.ndarray]:
+        """Text quadrilaterals in the pixels of `bgr`, the detector seeing it with its long side near `side`.
+
+        rapidocr's own detector call would resize a second time and normalise in float64 (~7 ms a photo); here the
+        photo is resized once, straight to the multiple-of-32 size rapidocr would pick, and normalised by OpenCV. The
+        model session and the DB post-processing are rapidocr's.
+        """
+        height, width = bgr.shape[:2]
+        scale = side / max(height, width)
+        size = (_multiple_of_32(width * scale), _multiple_of_32(height * scale))
+        resized = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA if scale < 1.0 else cv2.INTER_CUBIC)
+        tensor = cv2.dnn.blobFromImage(resized, 1 / 127.5, mean=(127.5, 127.5, 127.5))  # (x / 255 - 0.5) / 0.5
+        detector = self.engine.text_det
+        probabilities = detector.infer(tensor)[0]
+        quads, _ = detector.postprocess_op(probabilities, (size[1], size[0]))
+        quads = detector.filter_tag_det_res(quads, (size[1], size[0]))
+        to_photo = np.array([width / size[0], height / size[1]], dtype=np.float32)
+        return [np.asarray(quad, dtype=np.float32) * to_photo for quad in quads]
+
+
+def _multiple_of_32(length: float) -> int:
+    """rapidocr's rounding of detector sides (the network needs multiples of 32)."""
+    return max(32, int(round(int(length) / 32) * 32))
 
 
 def has_latin_letter_or_digit(text: str) -> bool:
