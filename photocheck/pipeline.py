@@ -20,6 +20,7 @@ from photocheck.models.smile import SmileEstimator
 from photocheck.models.text_reader import TextReader
 from photocheck.regions import analyse_regions
 from photocheck.results import Box, Detection, Face, PhotoAnalysis, SceneLabel, TextLine, failed
+from photocheck.text_lines import merged
 from photocheck.text_regions import read_likely_text
 from photocheck.torso import sample_torsos
 
@@ -125,8 +126,8 @@ def read_texts(
 
 
 def reread_texts(reader: TextReader, path: Path, analysis: PhotoAnalysis, config: Config) -> PhotoAnalysis:
-    """`analysis` with its text read again by `reader` (the selection's close look: a larger detector size), every
-    other field kept. The photo is decoded once at the detector's size, never above its original size, so the
+    """`analysis` with its text read again by `reader` (the selection's close look: a larger detector size) and
+    merged with the first look's lines, every other field kept. The photo is decoded once at the detector's size, never above its original size, so the
     recogniser reads sharper crops than the working image gives; a photo that can no longer be read comes back failed.
     """
     try:
@@ -134,4 +135,6 @@ def reread_texts(reader: TextReader, path: Path, analysis: PhotoAnalysis, config
     except PhotoLoadError as exc:
         return failed(analysis.path, exc)
     faces = [face.box.scaled(1 / photo.scale) for face in analysis.faces]
-    return replace(analysis, texts=read_texts(reader, photo, faces, config, likely_places=True))
+    # The first look's lines stay unless read again: enlarging a small photo can lose a line read at working size.
+    closer = read_texts(reader, photo, faces, config, likely_places=True)
+    return replace(analysis, texts=merged(closer, analysis.texts))

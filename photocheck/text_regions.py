@@ -13,8 +13,8 @@ Each region is enlarged so that its faces become about `backdrop_face_target` or
 (between 1x and `max_zoom`x), and the regions are packed in that order into one mosaic of at most `max_pixels`
 pixels: a chest that no longer fits is left out, the backdrop band is cut to the room there is (keeping its part by
 the heads). The detector and the recogniser run once on the mosaic, at its own size (at most the detector's
-2000 px). Read lines are mapped back to the photo; lines the first pass already read are dropped. Logos without
-letters stay out of reach: OCR reads letters only.
+2000 px). Read lines are mapped back to the photo; lines the first pass already read are dropped (overlapping and
+reading alike, photocheck/text_lines.py). Logos without letters stay out of reach: OCR reads letters only.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from photocheck.config import Section
 from photocheck.loading import LoadedPhoto
 from photocheck.models.text_reader import TextReader
 from photocheck.results import Box, TextLine
+from photocheck.text_lines import repeats
 from photocheck.torso import torso_box
 
 FILL = 127  # grey between tiles: no edges, so the detector never joins text across two tiles
-SAME_LINE_OVERLAP = 0.5  # a line covering this share of the smaller box repeats the other one
 
 
 @dataclass(frozen=True)
@@ -147,10 +147,6 @@ def build_mosaic(rgb: np.ndarray, regions: list[Region], settings: Section) -> t
     return mosaic, [tile for tile, _ in tiles]
 
 
-def _repeats(box: Box, others: list[Box]) -> bool:
-    return any(box.intersection(other) >= SAME_LINE_OVERLAP * min(box.area, other.area) > 0 for other in others)
-
-
 def read_likely_text(
     reader: TextReader, photo: LoadedPhoto, faces: list[Box], read: list[TextLine], settings: Section
 ) -> list[TextLine]:
@@ -165,13 +161,13 @@ def read_likely_text(
     if mosaic is None:
         return []
     found: list[TextLine] = []
-    seen = [line.box for line in read]
+    seen = list(read)
     for line in sorted(reader.read(mosaic, max(mosaic.shape[:2])), key=lambda line: -line.score):
         tile = next((tile for tile in tiles if tile.holds(line.box.center)), None)
         if tile is None:
             continue
-        box = tile.to_source(line.box).scaled(photo.scale)
-        if box.area > 0 and not _repeats(box, seen):
-            found.append(TextLine(line.text, box, line.score))
-            seen.append(box)
+        placed = TextLine(line.text, tile.to_source(line.box).scaled(photo.scale), line.score)
+        if placed.box.area > 0 and not repeats(placed, seen):
+            found.append(placed)
+            seen.append(placed)
     return found

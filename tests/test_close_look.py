@@ -112,6 +112,18 @@ def test_a_real_close_look_reads_the_sample_sign_again_and_keeps_its_flag(config
     assert {"advertising", "alcohol"} <= {flag.kind for flag in looked.judgement.flags if flag.strong}
 
 
+def test_the_close_look_keeps_a_first_look_line_it_does_not_read_again(config, sign_folder):
+    """Enlarging a small photo can lose a line the first look read; that line must not vanish from the evidence."""
+    folder, first = sign_folder
+    read_before = TextLine("KBC", Box(10, 10, 60, 30), 0.99)  # a corner of the sign photo that holds no text
+    first = dataclasses.replace(first, analysis=dataclasses.replace(first.analysis, texts=[read_before]))
+    [looked] = TextRereader(folder, config)([first])
+    texts = looked.analysis.texts
+    assert read_before in texts and len(texts) > 1  # kept, beside the lines read again
+    [advertising] = [flag for flag in looked.judgement.flags if flag.kind == "advertising"]
+    assert any("KBC" in seen.label and seen.box == read_before.box for seen in advertising.evidence)
+
+
 BRAND_AT = (200, 2000)  # where the small brand is drawn, in the photo's pixels
 
 

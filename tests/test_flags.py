@@ -192,6 +192,7 @@ def test_teach_refuses_a_bad_kind_name(tmp_path, config):
         ("OLLISTE", "Hollister"),  # cut off at both ends by a fold of the T-shirt
         ("G1VOVA", "Givova"),  # OCR reads digits for look-alike letters
         ("8ACARDI", "Bacardi"),
+        ("HOFGAARDFN", "Hoegaarden"),  # two letters misread in ten: similarity 0.8 exactly
         ("einek", None),  # too little of the name to count when cut at both ends
         ("PRODEHEUVEL", None),
         ("bike", None),  # one letter from "Nike", but short names must match exactly

@@ -13,9 +13,10 @@ F1 on the other folds is chosen among candidates and applied to the held-out fol
 - alcohol_coco128: images with a bottle or wine glass box vs images without (any alcohol flag counts);
 - alcohol_youth: youth_dev `alcohol` yes vs no ("unsure" left out);
 - advertising_youth: youth_dev `advertising_or_logo` yes vs no ("unsure" left out); `_strong` counts strong flags only;
-  `_cv_` re-chooses the large-lettering height on 3 folds; `_text_seconds_per_photo` times the OCR alone (re-run on
-  the youth_dev photos at working size, at the configured `text.detect_side`), `_text_regions_seconds_per_photo` the
-  second pass on likely regions (`[text_regions]`); `--text-region-variants` also measures each of
+  `_cv_` re-chooses the large-lettering height on 3 folds; `advertising_youth_close_look_*` after the selection's
+  close look (every photo's text read again at `close_look_text_side`, as `select` does for its candidates);
+  `_text_seconds_per_photo` times the OCR alone (re-run on the youth_dev photos at working size, at the configured
+  `text.detect_side`), `_text_regions_seconds_per_photo` the second pass on likely regions (`[text_regions]`); `--text-region-variants` also measures each of
   TEXT_REGION_VARIANTS (youth_dev analysed again per variant) and reports the variant chosen per fold (`_cv_`);
 - litter: litter_street_santiago yes vs its no plus youth_dev `litter` no;
 - tobacco (taught): the classifier of `photocheck teach` trained on one half of smoking_cigarette (split by source
@@ -33,11 +34,13 @@ from pathlib import Path
 import numpy as np
 
 from evaldata import youth_dev_rows
+from photocheck.close_look import close_look_config
 from photocheck.config import default_config
 from photocheck.judges import taught
 from photocheck.judges.flags import judge_flags
 from photocheck.loading import load_photo
-from photocheck.pipeline import Analyzer, read_texts
+from photocheck.models.text_reader import TextReader
+from photocheck.pipeline import Analyzer, read_texts, reread_texts
 from photocheck.results import PhotoAnalysis
 from photocheck.scan import scan
 from photocheck.text_regions import read_likely_text
@@ -50,6 +53,9 @@ KINDS = {
     "tobacco": ("smoking_cigarette", "youth_dev", "coco128"),
     "advertising": ("youth_dev",),
 }
+
+# Candidates for `[flags.advertising] large_text_height` (share of the photo height), re-chosen per fold.
+LARGE_TEXT_HEIGHTS = [0.02, 0.025, 0.03, 0.04, 0.05, 0.07, 0.1, 1.0]
 
 # The second text pass (`[text_regions]`) compared by --text-region-variants, costliest first (ties go to the cheaper):
 # the backdrop band and the chests of the 12 largest faces, the backdrop band alone, no second pass.
@@ -231,17 +237,35 @@ def _text_regions(metrics: dict, dataset: Path, youth_rows: list[dict], config, 
     )
 
 
+def _close_look(folder: Path, analyses: dict[str, PhotoAnalysis], config) -> tuple[dict[str, PhotoAnalysis], float]:
+    """The analyses after the selection's close look (the product's own `reread_texts` at `close_look_text_side`,
+    merged with the first look's lines), and its seconds per photo on one thread."""
+    closer = close_look_config(config)
+    reader = TextReader(1, closer.text.detect_side, closer.text.min_score)
+    started = time.perf_counter()
+    looked = {name: reread_texts(reader, folder / name, analysis, closer) for name, analysis in analyses.items()}
+    return looked, (time.perf_counter() - started) / max(1, len(analyses))
+
+
 def _advertising(metrics: dict, dataset: Path, youth: dict, youth_rows: list[dict], config, analyzer) -> None:
+    folder = dataset / "youth_dev" / "images"
     advertising = _labelled_youth(youth_rows, "advertising_or_logo", youth)
     metrics["advertising_text_detect_side"] = config.text.detect_side
     metrics["advertising_text_seconds_per_photo"], metrics["advertising_text_regions_seconds_per_photo"] = \
-        _text_seconds_per_photo(dataset / "youth_dev" / "images", analyzer, config, youth)
+        _text_seconds_per_photo(folder, analyzer, config, youth)
     _report(metrics, "advertising_youth_strong", [_flagged(a, "advertising", config, strong_only=True)
                                                   for a, _ in advertising], [y for _, y in advertising])
     _cross_validated(metrics, "advertising_youth", advertising, "advertising", config,
-                     "flags.advertising.large_text_height", [0.02, 0.03, 0.04, 0.05, 0.07, 0.1, 1.0], folds=3)
+                     "flags.advertising.large_text_height", LARGE_TEXT_HEIGHTS, folds=3)
     _report(metrics, "advertising_youth", [_flagged(a, "advertising", config) for a, _ in advertising],
             [y for _, y in advertising])
+
+    looked, metrics["advertising_close_look_seconds_per_photo"] = _close_look(folder, youth, config)
+    closely = _labelled_youth(youth_rows, "advertising_or_logo", looked)
+    _cross_validated(metrics, "advertising_youth_close_look", closely, "advertising", config,
+                     "flags.advertising.large_text_height", LARGE_TEXT_HEIGHTS, folds=3)
+    _report(metrics, "advertising_youth_close_look", [_flagged(a, "advertising", config) for a, _ in closely],
+            [y for _, y in closely])
 
 
 def run(dataset: Path, options: list[str]) -> dict:

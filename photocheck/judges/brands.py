@@ -13,12 +13,12 @@ another word of the line is one that movement banners carry ("Jongens", "Sint-..
 
 from __future__ import annotations
 
-import re
 import sys
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+
+from photocheck.text_lines import compact, edit_distance, normalise
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -33,17 +33,6 @@ INNER_PIECE_SHARE = 0.75  # a piece cut at both ends ("OLLISTE") must cover more
 ALCOHOL_WORD_REST = 4  # letters that must follow an alcohol word used as a prefix ("bierhuis")
 # Digits PP-OCR reads for letters of a similar shape; "1" stands for an "i" as often as for an "l".
 LOOK_ALIKE_LETTERS = (str.maketrans("0158", "oisb"), str.maketrans("0158", "olsb"))
-
-
-def normalise(text: str) -> str:
-    """Lower case ASCII letters and digits, words separated by one space ("Jägermeister" -> "jagermeister")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.findall(r"[a-z0-9]+", plain))
-
-
-def compact(text: str) -> str:
-    return normalise(text).replace(" ", "")
 
 
 @dataclass(frozen=True)
@@ -90,21 +79,6 @@ def lexicon() -> Lexicon:
     )
 
 
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, or `limit + 1` as soon as it must exceed `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, start=1):
-        current = [i]
-        for j, char_b in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
-        if min(current) > limit:
-            return limit + 1
-        previous = current
-    return previous[-1]
-
-
 def similarity(candidate: str, brand: Brand, min_similarity: float) -> float:
     """How well a candidate run matches a brand, 0 when it does not match at all."""
     if candidate == brand.key:
@@ -112,7 +86,7 @@ def similarity(candidate: str, brand: Brand, min_similarity: float) -> float:
     if brand.exact:
         return 0.0
     longest = max(len(candidate), len(brand.key))
-    limit = int((1.0 - min_similarity) * longest)
+    limit = int((1.0 - min_similarity) * longest + 1e-9)  # (1 - 0.8) * 10 is 1.9999999999999996 in floats
     distance = edit_distance(candidate, brand.key, limit)
     if distance <= limit:
         return 1.0 - distance / longest

@@ -15,6 +15,7 @@ from photocheck.config import Section
 from photocheck.i18n import DEFAULT_LANGUAGE, message, render, text
 from photocheck.judges import brands, taught
 from photocheck.results import Box, Evidence, Flag, PhotoAnalysis, SceneLabel, TextLine
+from photocheck.text_lines import normalise
 
 BUILT_IN_KINDS = ("alcohol", "advertising", "litter")
 SAME_BOX_IOU = 0.9  # a stored crop belongs to the detection whose box it repeats
@@ -145,7 +146,7 @@ def lettering_findings(analysis: PhotoAnalysis, unknown: list[TextLine], setting
         )
         clear = any(line.score >= settings.large_text_score for line in background)
         if large and clear and letters >= settings.large_text_min_letters and \
-                len(brands.normalise(words).split()) >= settings.large_text_min_words:
+                len(normalise(words).split()) >= settings.large_text_min_words:
             box = Box(min(l.box.x1 for l in background), min(l.box.y1 for l in background),
                       max(l.box.x2 for l in background), max(l.box.y2 for l in background))
             score = round(max(line.score for line in background) * 0.5, 3)
