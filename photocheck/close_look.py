@@ -116,7 +116,7 @@ class TextRereader:
         try:
             reader = self._idle_readers.get_nowait()
         except queue.Empty:
-            reader = TextReader(1, self.closer.text.detect_side, self.closer.text.min_score)
+            reader = TextReader(ModelStore(threads=1), self.closer.text.detect_side, self.closer.text.min_score)
         try:
             return reread_texts(reader, file, first, self.closer)
         finally:

@@ -41,7 +41,7 @@ class Analyzer:
             {"person": objects.person_min_score, "wine glass": objects.wine_glass_min_score},
         )
         self.scene_model = EfficientNetLite0(self.store)
-        self.text_reader = TextReader(self.store.threads, config.text.detect_side, config.text.min_score)
+        self.text_reader = TextReader(self.store, config.text.detect_side, config.text.min_score)
 
     def model_versions(self) -> dict[str, str]:
         return {name: entry["sha256"] for name, entry in sorted(self.store.manifest.items())}

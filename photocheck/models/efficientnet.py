@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from importlib import resources
 
-import cv2
 import numpy as np
 
 from photocheck.models.base import OnnxModel
-from photocheck.models.preprocess import softmax
+from photocheck.models.preprocess import shrink, softmax
 
 INPUT_SIZE = 224
 RESIZE_SHORT_SIDE = 256
@@ -23,7 +22,7 @@ def centre_crop(rgb: np.ndarray) -> np.ndarray:
     """Short side to 256, centre 224x224 (the ImageNet evaluation transform)."""
     height, width = rgb.shape[:2]
     scale = RESIZE_SHORT_SIDE / min(height, width)
-    resized = cv2.resize(rgb, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+    resized = shrink(rgb, (max(1, round(width * scale)), max(1, round(height * scale))))
     top = (resized.shape[0] - INPUT_SIZE) // 2
     left = (resized.shape[1] - INPUT_SIZE) // 2
     return resized[top : top + INPUT_SIZE, left : left + INPUT_SIZE]

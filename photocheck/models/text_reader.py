@@ -15,21 +15,24 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from photocheck.models.base import ModelFileError, _sha256
+from photocheck.models.base import ModelFileError, ModelStore, _sha256
+from photocheck.models.preprocess import shrink
 from photocheck.results import Box, TextLine
 
 PACKAGE = "rapidocr-onnxruntime==1.4.4"
 # The largest side rapidocr 1.4.4's own pipeline gives its detector (ch_ppocr_det `get_preprocess` caps inputs of
 # 1500 px or more at 2000); the close look's figures were measured at it, and a larger side costs memory and time.
 DETECTOR_MAX_SIDE = 2000
-# The ONNX files inside the pinned wheel (documented in models/README.md); another version may ship other weights.
+# The recogniser inside the pinned wheel (documented in models/README.md); another version may ship other weights.
+# The detector is models/ocr_det.onnx: the wheel's ch_PP-OCRv4_det_infer.onnx with its hard-swish activations fused
+# (models/build/fuse_ocr_det.py), checked against the manifest like every other model.
 EXPECTED_SHA256 = {
-    "ch_PP-OCRv4_det_infer.onnx": "d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9",
     "ch_PP-OCRv4_rec_infer.onnx": "48fc40f24f6d2a207a2b1091d3437eb3cc3eb6b676dc3ef9c37384005483683b",
 }
+DETECTOR = "ocr_det"
 
 
-def _verified_engine(threads: int):
+def _verified_engine(store: ModelStore):
     try:
         import rapidocr_onnxruntime
     except ImportError as exc:
@@ -39,12 +42,15 @@ def _verified_engine(threads: int):
         path = folder / name
         if not path.is_file() or _sha256(path) != digest:
             raise ModelFileError("model_error.ocr_model", path=path, package=PACKAGE)
-    return rapidocr_onnxruntime.RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
+    return rapidocr_onnxruntime.RapidOCR(
+        intra_op_num_threads=store.threads, inter_op_num_threads=1,
+        det_model_path=str(store.verified_path(DETECTOR)),
+    )
 
 
 class TextReader:
-    def __init__(self, threads: int, detect_side: int, min_score: float):
-        self.engine = _verified_engine(threads)
+    def __init__(self, store: ModelStore, detect_side: int, min_score: float):
+        self.engine = _verified_engine(store)
         self.detect_side = detect_side
         self.min_score = min_score
 
@@ -77,7 +83,7 @@ class TextReader:
         height, width = bgr.shape[:2]
         scale = side / max(height, width)
         size = (_multiple_of_32(width * scale), _multiple_of_32(height * scale))
-        resized = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA if scale < 1.0 else cv2.INTER_CUBIC)
+        resized = shrink(bgr, size) if scale < 1.0 else cv2.resize(bgr, size, interpolation=cv2.INTER_CUBIC)
         tensor = cv2.dnn.blobFromImage(resized, 1 / 127.5, mean=(127.5, 127.5, 127.5))  # (x / 255 - 0.5) / 0.5
         detector = self.engine.text_det
         probabilities = detector.infer(tensor)[0]
