@@ -10,6 +10,7 @@ import pytest
 
 from photocheck.i18n import explained
 from photocheck.models.base import REBUILD_COMMAND, ModelFileError, ModelStore, models_dir
+from photocheck.models.text_reader import DETECTOR, TextReader
 
 
 @pytest.fixture
@@ -58,3 +59,15 @@ def test_model_error_survives_the_trip_from_a_worker_process(model_copy):
         ModelStore(folder).session("fer_emotion")
     copy = pickle.loads(pickle.dumps(caught.value))
     assert isinstance(copy, ModelFileError) and str(copy) == str(caught.value) and copy.code == caught.value.code
+
+
+def test_a_damaged_text_detector_stops_the_text_reader_with_the_rebuild_command(tmp_path):
+    """The OCR detector is one of photocheck's model files (models/ocr_det.onnx), checked like the others."""
+    source = models_dir()
+    entry = json.loads((source / "manifest.json").read_text(encoding="utf-8"))["models"][DETECTOR]
+    (tmp_path / "manifest.json").write_text(json.dumps({"models": {DETECTOR: entry}}), encoding="utf-8")
+    path = tmp_path / entry["file"]
+    path.write_bytes((source / entry["file"]).read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(ModelFileError) as caught:
+        TextReader(ModelStore(tmp_path), 640, 0.5)
+    assert str(path) in str(caught.value) and REBUILD_COMMAND in str(caught.value)
