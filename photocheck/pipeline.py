@@ -127,8 +127,9 @@ def read_texts(
 
 def reread_texts(reader: TextReader, path: Path, analysis: PhotoAnalysis, config: Config) -> PhotoAnalysis:
     """`analysis` with its text read again by `reader` (the selection's close look: a larger detector size) and
-    merged with the first look's lines, every other field kept. The photo is decoded once at the detector's size, never above its original size, so the
-    recogniser reads sharper crops than the working image gives; a photo that can no longer be read comes back failed.
+    merged with the first look's lines, every other field kept. The photo is decoded once at the detector's size,
+    never above its original size, so the recogniser reads sharper crops than the working image gives; a photo that
+    can no longer be read comes back failed.
     """
     try:
         photo = load_photo(path, reader.detect_side, config.loading.max_megapixels)

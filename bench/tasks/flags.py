@@ -16,8 +16,9 @@ F1 on the other folds is chosen among candidates and applied to the held-out fol
   `_cv_` re-chooses the large-lettering height on 3 folds; `advertising_youth_close_look_*` after the selection's
   close look (every photo's text read again at `close_look_text_side`, as `select` does for its candidates);
   `_text_seconds_per_photo` times the OCR alone (re-run on the youth_dev photos at working size, at the configured
-  `text.detect_side`), `_text_regions_seconds_per_photo` the second pass on likely regions (`[text_regions]`); `--text-region-variants` also measures each of
-  TEXT_REGION_VARIANTS (youth_dev analysed again per variant) and reports the variant chosen per fold (`_cv_`);
+  `text.detect_side`), `_text_regions_seconds_per_photo` the second pass on likely regions (`[text_regions]`);
+  `--text-region-variants` also measures each of TEXT_REGION_VARIANTS (youth_dev analysed again per variant) and
+  reports the variant chosen per fold (`_cv_`);
 - litter: litter_street_santiago yes vs its no plus youth_dev `litter` no;
 - tobacco (taught): the classifier of `photocheck teach` trained on one half of smoking_cigarette (split by source
   photo, so augmented copies of one photo never straddle the halves) plus one half of the youth_dev and coco128

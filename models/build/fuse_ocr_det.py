@@ -51,7 +51,9 @@ def fuse_hard_swish(model):
         if clip.op_type != "Clip" or not (is_constant(clip.input[1], 0) and is_constant(clip.input[2], 6)):
             continue
         add = producer.get(clip.input[0])
-        if add is None or add.op_type != "Add" or not is_constant(add.input[1], 3) or len(consumers[add.output[0]]) != 1:
+        if add is None or add.op_type != "Add" or not is_constant(add.input[1], 3):
+            continue
+        if len(consumers[add.output[0]]) != 1:  # x + 3 used elsewhere too: keep it
             continue
         x = add.input[0]
         [mul] = consumers[clip.output[0]] if len(consumers[clip.output[0]]) == 1 else [None]
