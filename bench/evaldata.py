@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from photocheck.config import Config
-from photocheck.scan import ScanResult, scan
+from photocheck.scan import PhotoResult, ScanResult, scan
 from photocheck.scan_file import load_scan
+from photocheck.user_dirs import user_cache_dir
 
 
 @dataclass
@@ -47,3 +48,56 @@ def youth_dev_scan(dataset: Path, config: Config, scan_file: str | None) -> tupl
     with `config`), else a fresh scan in this process. `dataset` is the youth_dev folder or its images/."""
     images = dataset if dataset.name == "images" else dataset / "images"
     return images, load_scan(Path(scan_file), config) if scan_file else scan(images, config, workers=0)
+
+
+# The labelled photo sets of youth groups; together they hold 12 sources (the `organisation` column).
+POLICY_SETS = ("youth_dev", "youth_dev2")
+
+
+def source_of(row: dict[str, str]) -> str:
+    """The source of a labelled row: the group's name before the description in `organisation`
+    ("KLJ Assenede — KLJ (...)" and "Chiro Schelle - ..." give "KLJ Assenede" and "Chiro Schelle")."""
+    return re.split(r" — | - ", row["organisation"], maxsplit=1)[0].strip()
+
+
+def policy_rows(eval_root: Path, sets: tuple[str, ...] = POLICY_SETS) -> list[dict[str, str]]:
+    """The rows of every policy set under `eval_root` (../shared/eval), each with `image`, `set` and `source`."""
+    rows = []
+    for name in sets:
+        for row in youth_dev_rows(eval_root / name):
+            rows.append({**row, "set": name, "source": source_of(row)})
+    return rows
+
+
+def policy_scans(eval_root: Path, config: Config, sets: tuple[str, ...] = POLICY_SETS,
+                 cache: Path | None = user_cache_dir()) -> dict[str, PhotoResult]:
+    """The scan of every photo of the policy sets, keyed by the row's `image` path. photocheck's own analysis cache
+    is used (keyed by the stage-1 code and settings), so a second run of unchanged analysis code only re-judges."""
+    results = {}
+    for name in sets:
+        images = eval_root / name / "images"
+        for photo in scan(images, config, workers=0, cache=cache).photos:
+            results[str(images / photo.analysis.path)] = photo
+    return results
+
+
+def leave_one_source_out(rows: list[dict[str, str]], fit, predict) -> tuple[list, dict[str, object]]:
+    """Predictions for every row made with what `fit` chose on the rows of the *other* sources.
+
+    `fit(training_rows)` returns whatever is chosen on data (a threshold, weights, a rule set); `predict(chosen, row)`
+    applies it to one held-out row. Returns the predictions in the order of `rows` and the choice per source."""
+    predictions: list = [None] * len(rows)
+    chosen_per_source: dict[str, object] = {}
+    for source in sorted({row["source"] for row in rows}):
+        chosen = fit([row for row in rows if row["source"] != source])
+        chosen_per_source[source] = chosen
+        for i, row in enumerate(rows):
+            if row["source"] == source:
+                predictions[i] = predict(chosen, row)
+    return predictions, chosen_per_source
+
+
+def best_candidate(candidates: list, score) -> object:
+    """The candidate with the highest `score(candidate)`; ties go to the earliest candidate (list them in order of
+    preference, e.g. the most conservative first)."""
+    return max(candidates, key=lambda candidate: (score(candidate), -candidates.index(candidate)))
