@@ -234,7 +234,10 @@ def _explain(
             continue
         texts = [line.text for line in photo.analysis.texts]
         pick.close_look = CloseLook(side, texts)
-        if texts:
+        if texts and pick.checks:
+            read = ", ".join(f'"{t}"' for t in texts)
+            pick.reasons.append(_reason("pick.close_look_to_check", language, side=side, texts=read))
+        elif texts:
             pick.reasons.append(_reason("pick.close_look", language, side=side, texts=", ".join(f'"{t}"' for t in texts)))
         else:
             pick.reasons.append(_reason("pick.close_look_no_text", language, side=side))
@@ -244,7 +247,8 @@ def _explain(
             continue
         before = first[rejection.path].judgement
         seen = {(flag.kind, flag.strong) for flag in (before.flags if before else [])}
-        new = [flag for flag in photo.judgement.flags if (flag.kind, flag.strong) not in seen]
+        # A new weak flag only ranks the photo lower; its reason (reject.to_check) already lists what was read.
+        new = [flag for flag in photo.judgement.flags if flag.strong and (flag.kind, flag.strong) not in seen]
         rejection.reasons[:0] = [
             _reason("reject.close_look", language, side=side, kind=flag.kind, detail=detail_text(flag.evidence))
             for flag in new

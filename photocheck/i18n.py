@@ -55,6 +55,8 @@ class _CatalogueFormatter(string.Formatter):
     def format_field(self, value, format_spec: str) -> str:
         if isinstance(value, Mapping):  # a nested sentence made by text()
             return render(value, self.language)
+        if isinstance(value, list) and value and all(isinstance(item, Mapping) for item in value):
+            return "; ".join(render(item, self.language) for item in value)  # a list of sentences
         if format_spec.startswith("@"):
             return readable(term(format_spec[1:], value, self.language))
         return readable(super().format_field(value, format_spec))

@@ -5,6 +5,10 @@ scene embeddings (L2-normalised EfficientNet-Lite0 features) are near-identical,
 seconds apart and they are still alike (a burst). The recommendation is greedy: each next pick is the candidate with
 the highest sum of weighted terms (verdict, score, new faces, novelty, time spread, group size), all in 0..1.
 
+When in doubt, leave it out: a candidate with something for the leader to check (a weak red flag, or lettering that
+is neither a movement's name nor clearly harmless, photocheck/judges/lettering.py) competes only when no clean
+candidate is left, so it ranks below every clean one; when it is picked, the pick lists what to check, with boxes.
+
 "New faces" are the recognisable faces of a candidate whose face descriptor (photocheck/people_shown.py) is below
 `same_face_similarity` to every face of the earlier picks. Descriptors are computed only for a pool of candidates
 (the best `face_pool_factor` x the number of picks wanted), through the `describe` callable given to :func:`select`;
@@ -20,9 +24,10 @@ from datetime import datetime
 import numpy as np
 
 from photocheck.config import Config, Section
-from photocheck.i18n import DEFAULT_LANGUAGE, error_sentence, message
+from photocheck.i18n import DEFAULT_LANGUAGE, error_sentence, message, text
+from photocheck.judges.lettering import unexplained_lettering
 from photocheck.people_shown import Describe, new_face_count
-from photocheck.results import Reason
+from photocheck.results import Evidence, Reason
 from photocheck.scan import PhotoResult, ScanResult
 
 UNDATED = "undated"
@@ -59,6 +64,15 @@ class CloseLook:
 
 
 @dataclass
+class Check:
+    """Something on a photo the leader should look at before posting: the evidence of a weak red flag (`kind` is the
+    flag's kind) or lettering nothing explains (`kind` "lettering"), each with its box."""
+
+    kind: str
+    evidence: Evidence
+
+
+@dataclass
 class Pick:
     path: str
     day: str  # ISO date of capture, or "undated"
@@ -69,6 +83,7 @@ class Pick:
     caption: str
     reasons: list[Reason] = field(default_factory=list)
     close_look: CloseLook | None = None  # None: not attempted (close look off, or its rounds used up)
+    checks: list[Check] = field(default_factory=list)  # what to look at before posting; empty for a clean pick
 
 
 @dataclass
@@ -93,6 +108,7 @@ class _Candidate:
     merit: float  # percentile 0..1 of the measure among candidates
     measure: float
     people: int
+    checks: list[Check]
     faces: np.ndarray | None = None  # descriptors of the recognisable faces; None when not compared
 
 
@@ -109,8 +125,15 @@ def strong_flags(photo: PhotoResult) -> list:
     return [flag for flag in (photo.judgement.flags if photo.judgement else []) if flag.strong]
 
 
-def _weak_flags(photo: PhotoResult) -> list:
-    return [flag for flag in (photo.judgement.flags if photo.judgement else []) if not flag.strong]
+def checks(photo: PhotoResult) -> list[Check]:
+    """What a leader should check before posting the photo: the evidence of its weak flags, then the lettering no
+    flag explains. Empty for a clean photo."""
+    judgement = photo.judgement
+    if judgement is None:
+        return []
+    weak = [Check(flag.kind, seen) for flag in judgement.flags if not flag.strong for seen in flag.evidence]
+    lettering = [Check("lettering", seen) for seen in unexplained_lettering(photo.analysis.texts, judgement.flags)]
+    return weak + lettering
 
 
 def _verdict(photo: PhotoResult) -> str | None:
@@ -149,13 +172,14 @@ def merit_key(photo: PhotoResult) -> tuple[float, float]:
 
 
 def eligible(photo: PhotoResult) -> bool:
-    return photo.judgement is not None and _verdict(photo) != "skip" and not photo.judgement.flags
+    return photo.judgement is not None and _verdict(photo) != "skip" and not strong_flags(photo)
 
 
 def best_key(photo: PhotoResult) -> tuple:
-    """Higher is better: postable first, then verdict, score, smiles, open eyes, sharpness."""
+    """Higher is better: postable first, then clean, verdict, score, smiles, open eyes, sharpness."""
     return (
         eligible(photo),
+        not checks(photo),
         VERDICT_VALUE.get(_verdict(photo), 0.0),
         measure(photo),
         _smiles(photo),
@@ -319,7 +343,7 @@ def _rejection_of_candidate(photo: PhotoResult, language: str) -> list[Reason]:
         return [_reason("reject.unreadable", language, error=error_sentence(photo.analysis))]
     reasons = [
         _reason("reject.strong_flag", language, kind=f.kind, confidence=round(f.confidence, 2)) for f in strong_flags(photo)
-    ] + [_reason("reject.weak_flag", language, kind=f.kind, confidence=round(f.confidence, 2)) for f in _weak_flags(photo)]
+    ]
     if judgement.verdict == "skip":
         score = round(judgement.score) if judgement.score is not None else "?"
         reasons.append(_reason("reject.verdict_skip", language, score=score))
@@ -361,7 +385,7 @@ def select(
         time = parse_time(photo.analysis.taken_at)
         people = photo.judgement.people.count if photo.judgement else 0
         day = time.date().isoformat() if time is not None else UNDATED
-        candidates.append(_Candidate(index, photo, time, day, merit, value, people))
+        candidates.append(_Candidate(index, photo, time, day, merit, value, people, checks(photo)))
     if describe is not None:
         _describe_pool(candidates, top, per_day, settings.face_pool_factor, describe)
 
@@ -381,6 +405,8 @@ def select(
                 "reject.outranked", language, count=len(outcome.picked), value=round(value, 2), last=round(last_value, 2)
             )
         rejected[candidate.index] = [reason]
+        if candidate.checks:
+            rejected[candidate.index].insert(0, _reason("reject.to_check", language, items=_check_list(candidate.checks)))
 
     group_of = {members[0]: members for members in groups}
     picks = _story(outcome, group_of, photos, settings, language)
@@ -440,6 +466,7 @@ def _greedy(candidates, similarity, settings, top, per_day, language) -> _Outcom
         competing = [c for c in remaining if per_day is None or count_per_day[c.day] < per_day]
         if not competing:
             break
+        competing = [c for c in competing if not c.checks] or competing  # doubtful ones only when no clean one is left
         scored = []
         for candidate in competing:
             terms = ranking.terms(candidate, outcome.picked)
@@ -485,6 +512,8 @@ def _story(outcome: _Outcome, group_of, photos, settings, language: str) -> list
         reasons = list(outcome.reasons[candidate.index])
         if others:
             reasons.insert(0, _reason("pick.best_of_group", language, size=len(members), others=", ".join(others)))
+        if candidate.checks:
+            reasons.insert(0, _reason("pick.to_check", language, items=_check_list(candidate.checks)))
         picks.append(
             Pick(
                 path=candidate.photo.analysis.path,
@@ -495,6 +524,13 @@ def _story(outcome: _Outcome, group_of, photos, settings, language: str) -> list
                 slot=slot_of[candidate.index],
                 caption=caption(candidate.photo, settings, language),
                 reasons=reasons,
+                checks=candidate.checks,
             )
         )
     return picks
+
+
+def _check_list(found: list[Check]) -> list[dict]:
+    """The things to check as one language-free sentence list (i18n.text values), strongest evidence first."""
+    ordered = sorted(found, key=lambda check: -check.evidence.score)
+    return [text(check.evidence.code, **check.evidence.values) for check in ordered]

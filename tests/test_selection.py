@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from photocheck.judges.flags import evidence
 from photocheck.outputs import json_output
 from photocheck.outputs.atomic import write_atomic
-from photocheck.results import Box, Face, Flag, Judgement, PeopleCount, PhotoAnalysis, Quality
+from photocheck.results import Box, Face, Flag, Judgement, PeopleCount, PhotoAnalysis, Quality, TextLine
 from photocheck.scan import PhotoResult, ScanResult
 from photocheck.scan_file import load_scan
-from photocheck.selection import caption, select
+from photocheck.selection import caption, checks, select
 
 DIMENSIONS = 64
 
@@ -116,17 +118,68 @@ def test_strong_flag_never_picked_even_when_best(config):
     assert "selection.reject.near_duplicate" in why_not["twin_beer.jpg"]
 
 
-def test_weak_flag_and_skip_left_out_with_reasons(config):
-    weak = Flag("advertising", 0.5, False, [], "brand text")
+def weak_flag(kind="advertising") -> Flag:
+    seen = evidence(Box(30, 30, 60, 40), 0.55, "lettering", text="BAKKERIJ PEETERS")
+    return Flag(kind, 0.55, False, [seen], seen.label)
+
+
+def with_text(result: PhotoResult, *lines: str) -> PhotoResult:
+    texts = [TextLine(line, Box(5, 60 + 8 * i, 90, 66 + 8 * i), 0.9) for i, line in enumerate(lines)]
+    return PhotoResult(dataclasses.replace(result.analysis, texts=texts), result.judgement)
+
+
+def test_skip_left_out_and_weak_flag_ranked_below_every_clean_photo(config):
     result = scan_of(
-        photo("weak.jpg", unit(1), verdict="maybe", flags=[weak]),
+        photo("weak.jpg", unit(1), score=95, flags=[weak_flag()]),
         photo("skip.jpg", unit(2), score=20, verdict="skip"),
-        photo("fine.jpg", unit(3)),
+        photo("fine.jpg", unit(3), score=40, verdict="maybe"),
     )
-    selection = select(result, config, top=10)
+    selection = select(result, config, top=1)
     assert [pick.path for pick in selection.picks] == ["fine.jpg"]
     why_not = {rejection.path: codes(rejection.reasons) for rejection in selection.rejected}
-    assert why_not == {"weak.jpg": ["selection.reject.weak_flag"], "skip.jpg": ["selection.reject.verdict_skip"]}
+    assert why_not == {
+        "weak.jpg": ["selection.reject.to_check", "selection.reject.outranked"],
+        "skip.jpg": ["selection.reject.verdict_skip"],
+    }
+    [weak] = [rejection for rejection in selection.rejected if rejection.path == "weak.jpg"]
+    assert "BAKKERIJ PEETERS" in weak.reasons[0].detail
+
+
+def test_doubtful_photo_picked_only_without_a_clean_alternative_and_says_what_to_check(config):
+    result = scan_of(photo("weak.jpg", unit(1), flags=[weak_flag()]), photo("fine.jpg", unit(3), score=30))
+    selection = select(result, config, top=2)
+    assert {pick.path for pick in selection.picks} == {"weak.jpg", "fine.jpg"}
+    [doubtful] = [pick for pick in selection.picks if pick.path == "weak.jpg"]
+    [clean] = [pick for pick in selection.picks if pick.path == "fine.jpg"]
+    assert [check.kind for check in doubtful.checks] == ["advertising"]
+    assert doubtful.checks[0].evidence.box == Box(30, 30, 60, 40)
+    assert codes(doubtful.reasons)[0] == "selection.pick.to_check" and "BAKKERIJ PEETERS" in doubtful.reasons[0].detail
+    assert clean.checks == [] and "selection.pick.to_check" not in codes(clean.reasons)
+
+
+@pytest.mark.parametrize(
+    ("lines", "to_check"),
+    [
+        (["Garage Janssens"], ["Garage Janssens"]),  # unexplained words: read them
+        (["KSA Noordzee", "Chiro"], []),  # movement names
+        (["12", "2024-07-15", "A4"], []),  # numbers, dates, initials
+        (["www.example.be", "7"], ["www.example.be"]),
+    ],
+)
+def test_lettering_that_no_flag_explains_is_something_to_check(config, lines, to_check):
+    result = scan_of(with_text(photo("text.jpg", unit(1), score=90), *lines), photo("plain.jpg", unit(2), score=20))
+    selection = select(result, config, top=1)
+    expected_pick = "plain.jpg" if to_check else "text.jpg"
+    assert [pick.path for pick in selection.picks] == [expected_pick]
+    [text_photo] = [p for p in result.photos if p.analysis.path == "text.jpg"]
+    assert [check.evidence.values["text"] for check in checks(text_photo)] == to_check
+    assert all(check.kind == "lettering" and check.evidence.box is not None for check in checks(text_photo))
+
+
+def test_lettering_already_shown_by_a_flag_is_not_listed_twice(config):
+    flagged = with_text(photo("sign.jpg", unit(1), flags=[weak_flag()]), "BAKKERIJ PEETERS")
+    flagged.analysis.texts[0].box = Box(30, 30, 60, 40)  # the flag's evidence box
+    assert [check.kind for check in checks(flagged)] == ["advertising"]
 
 
 def test_story_order_per_day_limit_and_slots(config):

@@ -1,38 +1,46 @@
-"""What `select` recommends on youth_dev, measured against the hand-written labels.
+"""What `select` recommends on the labelled youth-group photos, measured against the hand-written labels.
 
-`python bench/run.py selection ../shared/eval/youth_dev [--top N] [--from scan.json]`
+`python bench/run.py selection ../shared/eval [--sets youth_dev,youth_dev2] [--top N] [--per-source-top K]`
 
-Scans the photos (or re-judges a scan written by `photocheck scan --json`), runs the selection with `--top N`
-(default 12) without and with the close look (photocheck/close_look.py: the text of the candidate picks read again by the
-detector at `[selection] close_look_text_side`; analysed afresh, no cache, so its seconds are its real cost), and
-compares the picks with the whole set:
-- picks labelled "yes" for alcohol, tobacco or advertising (the policy's "never": must be 0), and those labelled
-  "unsure"; `first_look_*` are the same counts without the close look;
-- the seconds the close look adds and how many photos it analysed again;
-- the seconds the face comparison takes (face descriptors of the candidate pool, photocheck/people_shown.py; the
-  first selection computes them, the close look reuses them), and over the picks: how many had their faces
-  compared, their recognisable faces, and how many of those were new when picked (not shown by an earlier pick);
-- the share of picks that are labelled groups (4 or more people visible) against the share in the whole set;
-- the labelled smiling faces per pick against the mean over the set (approximate counts "~N" and ">N" count as N
-  and N+1; "unknown" is left out).
-Nothing is fitted here: the selection runs with the default settings.
+DATASET is the eval root (both policy sets, default) or one set's folder (`../shared/eval/youth_dev2`). The photos
+are scanned through photocheck's analysis cache and the selection runs as `select` runs it: first look, then the
+close look (the candidates' text read again at `[selection] close_look_text_side`; its own cache entries, so a
+repeated run reports the cached close look's time). Two runs:
+- `folder_*`: all photos of the chosen sets as one folder, `--top N` picks (default 12);
+- `per_source_*`: each source (the `organisation` column: one group's photos) as its own camp folder, `--per-source-top
+  K` picks each (default 3), summed over the sources. Nothing in the selection is fitted on these photos (default
+  weights), and every source is selected on alone, as a leader would; the flags and judgements it rests on carry the
+  thresholds in defaults.toml (their own benches say how they were chosen and give their leave-one-source-out
+  figures).
+Counted over the picks (labels "unsure" are counted apart, never as clean):
+- `red_flag_picks`: picks labelled alcohol or tobacco "yes", or clear advertising (youth_dev2: `advertising_where`
+  background or product; youth_dev, which has no such column: `advertising_or_logo` yes). Must be 0;
+  `first_look_red_flag_picks` is the same without the close look;
+- `clothing_brand_picks`: youth_dev2 picks whose most prominent brand is on clothing, and how many of them list a
+  check for the leader (`clothing_brand_picks_with_checks`); `picks_with_checks`: picks that list anything to check;
+- `group_share_*`: share labelled 4 or more people visible, picks against the folder (the target: picks ≥ folder);
+- `uniform_share_*`: share labelled `uniform_visible` yes, picks against the folder (target: picks ≥ folder);
+- `smiling_faces_mean_*`: labelled smiling faces per photo ("~N" and ">N" count as N and N+1).
 """
 
 from __future__ import annotations
 
 import statistics
 import time
+from collections import defaultdict
 from pathlib import Path
 
-from evaldata import parse_count, youth_dev_rows, youth_dev_scan
+from evaldata import POLICY_SETS, parse_count, policy_rows
 
 from photocheck.close_look import TextRereader, look_closely
 from photocheck.config import default_config
 from photocheck.people_shown import FaceDescriber
-from photocheck.selection import select
+from photocheck.scan import ScanResult, scan_files
+from photocheck.selection import Selection, select
+from photocheck.user_dirs import user_cache_dir
 
-RED_FLAG_LABELS = ("alcohol", "tobacco", "advertising_or_logo")
 GROUP_MIN = 4
+CLEAR_ADVERTISING_WHERE = ("background", "product")
 
 
 def _option(options: list[str], name: str) -> str | None:
@@ -43,55 +51,82 @@ def _mean(values: list[float]) -> float:
     return statistics.fmean(values) if values else float("nan")
 
 
+def red_flag(row: dict) -> str:
+    """"yes" when the photo shows what the policy never allows, "unsure" when a label is unsure, else "no"."""
+    if "advertising_where" in row:
+        advertising = "yes" if row["advertising_where"] in CLEAR_ADVERTISING_WHERE else (
+            "unsure" if row["advertising_or_logo"] == "unsure" else "no")
+    else:
+        advertising = row["advertising_or_logo"]
+    labels = (row["alcohol"], row["tobacco"], advertising)
+    return "yes" if "yes" in labels else "unsure" if "unsure" in labels else "no"
+
+
+def is_group(row: dict) -> bool:
+    people = parse_count(row["people_visible"]).value
+    return people is not None and people >= GROUP_MIN
+
+
+def _smiles(row: dict) -> float | None:
+    return parse_count(row["smiling_faces"]).value
+
+
+def _selections(result: ScanResult, root: Path, config, top: int) -> tuple[Selection, Selection, float]:
+    """The first look's selection, the close look's, and the close look's seconds."""
+    describe = FaceDescriber(root, config)
+    first_look = select(result, config, top=top, describe=describe)
+    started = time.perf_counter()
+    reread = TextRereader(root, config, cache=user_cache_dir())
+    _, selection = look_closely(result, config, reread, top=top, describe=describe)
+    return first_look, selection, time.perf_counter() - started
+
+
+def _count_picks(metrics: dict, prefix: str, rows: list[dict], picked: list[dict], first: list[dict],
+                 checked: list[bool]) -> None:
+    metrics[f"{prefix}_photos"] = len(rows)
+    metrics[f"{prefix}_picks"] = len(picked)
+    metrics[f"{prefix}_picks_with_checks"] = sum(checked)
+    clothing = [has for row, has in zip(picked, checked) if row.get("advertising_where") == "clothing"]
+    metrics[f"{prefix}_clothing_brand_picks"] = len(clothing)
+    metrics[f"{prefix}_clothing_brand_picks_with_checks"] = sum(clothing)
+    metrics[f"{prefix}_unsure_red_flag_picks"] = sum(red_flag(row) == "unsure" for row in picked)
+    metrics[f"{prefix}_first_look_red_flag_picks"] = sum(red_flag(row) == "yes" for row in first)
+    metrics[f"{prefix}_group_share_folder"] = _mean([float(is_group(row)) for row in rows])
+    metrics[f"{prefix}_group_share_picks"] = _mean([float(is_group(row)) for row in picked])
+    metrics[f"{prefix}_uniform_share_folder"] = _mean([float(row["uniform_visible"] == "yes") for row in rows])
+    metrics[f"{prefix}_uniform_share_picks"] = _mean([float(row["uniform_visible"] == "yes") for row in picked])
+    metrics[f"{prefix}_smiling_faces_mean_folder"] = _mean([s for s in map(_smiles, rows) if s is not None])
+    metrics[f"{prefix}_smiling_faces_mean_picks"] = _mean([s for s in map(_smiles, picked) if s is not None])
+    metrics[f"{prefix}_red_flag_picks"] = sum(red_flag(row) == "yes" for row in picked)
+
+
 def run(dataset: Path, options: list[str]) -> dict:
     config = default_config()
-    images, result = youth_dev_scan(dataset, config, _option(options, "--from"))
+    if (dataset / "labels.csv").is_file():
+        eval_root, sets = dataset.parent, (dataset.name,)
+    else:
+        eval_root, sets = dataset, tuple((_option(options, "--sets") or ",".join(POLICY_SETS)).split(","))
     top = int(_option(options, "--top") or 12)
-    describe = FaceDescriber(images, config)
-    started = time.perf_counter()
-    first_look = select(result, config, top=top, describe=describe)
-    faces_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    closer, selection = look_closely(result, config, TextRereader(images, config), top=top, describe=describe)
-    seconds = time.perf_counter() - started
+    per_source_top = int(_option(options, "--per-source-top") or 3)
+    rows = policy_rows(eval_root, sets)
+    by_path = {str(Path(row["image"]).relative_to(eval_root)): row for row in rows}
+    files = [Path(row["image"]) for row in rows]
+    result = scan_files(files, eval_root, config, workers=0, cache=user_cache_dir())
 
-    labels = {Path(row["file"]).name: row for row in youth_dev_rows(dataset)}
-    picked = [labels[Path(pick.path).name] for pick in selection.picks]
-    first_picked = [labels[Path(pick.path).name] for pick in first_look.picks]
-    every = list(labels.values())
+    metrics: dict = {"sets": ",".join(sets), "sources": len({row["source"] for row in rows})}
+    first, selection, seconds = _selections(result, eval_root, config, top)
+    rows_of = lambda picks: [by_path[pick.path] for pick in picks]  # noqa: E731
+    _count_picks(metrics, "folder", rows, rows_of(selection.picks), rows_of(first.picks),
+                 [bool(pick.checks) for pick in selection.picks])
+    metrics["folder_close_look_seconds"] = round(seconds, 1)
 
-    def is_group(row: dict) -> bool:
-        people = parse_count(row["people_visible"]).value
-        return people is not None and people >= GROUP_MIN
-
-    def smiles(rows: list[dict]) -> float:
-        return _mean([c.value for c in (parse_count(r["smiling_faces"]) for r in rows) if c.value is not None])
-
-    metrics: dict = {"photos": len(every), "picks": len(picked), "groups_found": len(selection.groups)}
-    metrics["face_compare_seconds"] = round(faces_seconds, 1)
-    new_faces = [r.values for pick in selection.picks for r in pick.reasons if r.code == "selection.pick.new_faces"]
-    metrics["picks_faces_compared"] = len(new_faces)
-    metrics["picks_recognisable_faces"] = sum(values["of"] for values in new_faces)
-    metrics["picks_new_faces"] = sum(values["faces"] for values in new_faces)
-    for label in RED_FLAG_LABELS:
-        metrics[f"first_look_picks_{label}_yes"] = sum(1 for row in first_picked if row[label] == "yes")
-    metrics["first_look_picks_with_red_flag_label"] = sum(
-        1 for row in first_picked if any(row[label] == "yes" for label in RED_FLAG_LABELS)
-    )
-    metrics["close_look_photos"] = closer.tool["close_look"]["photos"]
-    metrics["close_look_rounds"] = closer.tool["close_look"]["rounds"]
-    metrics["close_look_seconds"] = round(seconds, 1)
-    metrics["close_look_seconds_per_photo"] = round(seconds / max(1, metrics["close_look_photos"]), 2)
-    metrics["close_look_dropped"] = sorted(
-        Path(r.path).name for r in selection.rejected if any(x.code == "selection.reject.close_look" for x in r.reasons)
-    )
-    for label in RED_FLAG_LABELS:
-        metrics[f"picks_{label}_unsure"] = sum(1 for row in picked if row[label] == "unsure")
-    metrics["group_share_all"] = _mean([float(is_group(row)) for row in every])
-    metrics["group_share_picks"] = _mean([float(is_group(row)) for row in picked])
-    metrics["smiling_faces_mean_all"] = smiles(every)
-    metrics["smiling_faces_mean_picks"] = smiles(picked)
-    for label in RED_FLAG_LABELS:
-        metrics[f"picks_{label}_yes"] = sum(1 for row in picked if row[label] == "yes")
-    metrics["picks_with_red_flag_label"] = sum(1 for row in picked if any(row[label] == "yes" for label in RED_FLAG_LABELS))
+    totals: dict[str, list] = defaultdict(list)
+    for source in sorted({row["source"] for row in rows}):
+        photos = [photo for photo in result.photos if by_path[photo.analysis.path]["source"] == source]
+        first, selection, _ = _selections(ScanResult(result.root, photos), eval_root, config, per_source_top)
+        totals["rows"] += [by_path[photo.analysis.path] for photo in photos]
+        totals["picked"] += rows_of(selection.picks)
+        totals["first"] += rows_of(first.picks)
+        totals["checked"] += [bool(pick.checks) for pick in selection.picks]
+    _count_picks(metrics, "per_source", totals["rows"], totals["picked"], totals["first"], totals["checked"])
     return metrics

@@ -23,7 +23,7 @@ from photocheck.i18n import message, photo_error, readable, term
 from photocheck.loading import PhotoLoadError, load_photo
 from photocheck.results import Box, Flag
 from photocheck.scan import PhotoResult, ScanResult, source_path
-from photocheck.selection import UNDATED, Pick, Selection
+from photocheck.selection import UNDATED, Check, Pick, Selection
 
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
@@ -40,6 +40,8 @@ h1{font-size:1.5em}h2{margin-top:1.5em;border-bottom:2px solid #ccc}
 .box span{position:absolute;left:0;top:0;font:11px/1.3 sans-serif;background:#e00;color:#fff;padding:0 3px;
 white-space:nowrap}
 .box.weak span{background:#f90}
+.box.check{border-style:dotted;border-color:#06c}.box.check span{background:#06c}
+.checks li{color:#046}
 .name{font-weight:600;margin:4px 0}
 .verdict{display:inline-block;padding:0 6px;border-radius:4px;color:#fff;background:#999}
 .verdict.post{background:#2a8a2a}.verdict.maybe{background:#c90}.verdict.skip{background:#c33}
@@ -85,11 +87,16 @@ def _box_style(box: Box, width: int, height: int) -> str:
     )
 
 
-def _evidence_boxes(photo: PhotoResult, language: str) -> str:
+def _evidence_boxes(photo: PhotoResult, language: str, lettering: Iterable[Check] = ()) -> str:
+    """The boxes of every red flag's evidence, and of the `lettering` a pick asks the leader to read."""
     analysis, judgement = photo.analysis, photo.judgement
     if judgement is None or not analysis.width or not analysis.height:
         return ""
     boxes = []
+    for check in lettering:
+        style = _box_style(check.evidence.box, analysis.width, analysis.height)
+        label = message(check.evidence.code, language, **check.evidence.values)
+        boxes.append(f'<div class="box check" style="{style}"><span>{_e(label)}</span></div>')
     for flag in judgement.flags:
         for evidence in flag.evidence:
             if evidence.box is None:
@@ -102,11 +109,22 @@ def _evidence_boxes(photo: PhotoResult, language: str) -> str:
     return "".join(boxes)
 
 
-def _thumb(photo: PhotoResult, uri: str | None, language: str) -> str:
+def _thumb(photo: PhotoResult, uri: str | None, language: str, lettering: Iterable[Check] = ()) -> str:
     if uri is None:
         return f'<div class="thumb muted">{_t("no_preview", language)}</div>'
     alt = _e(photo.analysis.path)
-    return f'<div class="thumb"><img src="{uri}" alt="{alt}">{_evidence_boxes(photo, language)}</div>'
+    return f'<div class="thumb"><img src="{uri}" alt="{alt}">{_evidence_boxes(photo, language, lettering)}</div>'
+
+
+def _checks(pick: Pick, language: str) -> str:
+    """What the leader should look at before posting the pick, each item also boxed on the thumbnail."""
+    if not pick.checks:
+        return ""
+    items = "".join(
+        f"<li>{_e(term('policy', check.kind, language))}: {_e(message(check.evidence.code, language, **check.evidence.values))}</li>"
+        for check in pick.checks
+    )
+    return f'<div>{_t("to_check", language)}:<ul class="checks">{items}</ul></div>'
 
 
 def _reason_items(reasons: Iterable) -> str:
@@ -155,9 +173,11 @@ def _day(pick: Pick, language: str) -> str:
 
 def _pick_card(pick: Pick, photo: PhotoResult, uri: str | None, language: str) -> str:
     when = f" · {_e(pick.taken_at)}" if pick.taken_at else ""
+    lettering = [check for check in pick.checks if check.kind == "lettering" and check.evidence.box is not None]
     return (
-        f'<div class="card pick" data-pick="{_e(pick.path)}">{_thumb(photo, uri, language)}'
+        f'<div class="card pick" data-pick="{_e(pick.path)}">{_thumb(photo, uri, language, lettering)}'
         f'<div class="name">{_e(pick.path)}</div><div>{_verdict_line(photo, language)}</div>'
+        f"{_checks(pick, language)}"
         f"<div>{_day(pick, language)}{when} · <b>{_t('slot', language, slot=pick.slot)}</b></div>"
         f'<div>{_t("caption", language)}: <span class="caption">{_e(pick.caption)}</span></div>'
         f"<div>{_t('why_picked', language)}:<ul>{_reason_items(pick.reasons)}</ul></div></div>"
