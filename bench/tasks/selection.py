@@ -14,7 +14,8 @@ repeated run reports the cached close look's time). Two runs:
   figures).
 Counted over the picks (labels "unsure" are counted apart, never as clean):
 - `red_flag_picks`: picks labelled alcohol or tobacco "yes", or clear advertising (youth_dev2: `advertising_where`
-  background or product; youth_dev, which has no such column: `advertising_or_logo` yes). Must be 0;
+  background or product; youth_dev, which has no such column: `advertising_or_logo` yes). Must be 0; `*_alcohol_picks`,
+  `*_tobacco_picks`, `*_advertising_picks` count each kind;
   `first_look_red_flag_picks` is the same without the close look;
 - `clothing_brand_picks`: youth_dev2 picks whose most prominent brand is on clothing, and how many of them list a
   check for the leader (`clothing_brand_picks_with_checks`); `picks_with_checks`: picks that list anything to check;
@@ -51,14 +52,19 @@ def _mean(values: list[float]) -> float:
     return statistics.fmean(values) if values else float("nan")
 
 
-def red_flag(row: dict) -> str:
-    """"yes" when the photo shows what the policy never allows, "unsure" when a label is unsure, else "no"."""
+def red_flag_labels(row: dict) -> dict[str, str]:
+    """The policy's "never" labels of a row: alcohol, tobacco and clear advertising, each yes / unsure / no."""
     if "advertising_where" in row:
         advertising = "yes" if row["advertising_where"] in CLEAR_ADVERTISING_WHERE else (
             "unsure" if row["advertising_or_logo"] == "unsure" else "no")
     else:
         advertising = row["advertising_or_logo"]
-    labels = (row["alcohol"], row["tobacco"], advertising)
+    return {"alcohol": row["alcohol"], "tobacco": row["tobacco"], "advertising": advertising}
+
+
+def red_flag(row: dict) -> str:
+    """"yes" when the photo shows what the policy never allows, "unsure" when a label is unsure, else "no"."""
+    labels = red_flag_labels(row).values()
     return "yes" if "yes" in labels else "unsure" if "unsure" in labels else "no"
 
 
@@ -97,6 +103,8 @@ def _count_picks(metrics: dict, prefix: str, rows: list[dict], picked: list[dict
     metrics[f"{prefix}_uniform_share_picks"] = _mean([float(row["uniform_visible"] == "yes") for row in picked])
     metrics[f"{prefix}_smiling_faces_mean_folder"] = _mean([s for s in map(_smiles, rows) if s is not None])
     metrics[f"{prefix}_smiling_faces_mean_picks"] = _mean([s for s in map(_smiles, picked) if s is not None])
+    for kind in ("alcohol", "tobacco", "advertising"):
+        metrics[f"{prefix}_{kind}_picks"] = sum(red_flag_labels(row)[kind] == "yes" for row in picked)
     metrics[f"{prefix}_red_flag_picks"] = sum(red_flag(row) == "yes" for row in picked)
 
 
