@@ -60,6 +60,14 @@ def source_of(row: dict[str, str]) -> str:
     return re.split(r" — | - ", row["organisation"], maxsplit=1)[0].strip()
 
 
+def policy_target(dataset: Path) -> tuple[Path, tuple[str, ...]]:
+    """The eval root and the policy sets a task measures: every set when `dataset` is the eval root
+    (../shared/eval), one set when it is that set's folder (../shared/eval/youth_dev2)."""
+    if (dataset / "labels.csv").is_file():
+        return dataset.parent, (dataset.name,)
+    return dataset, POLICY_SETS
+
+
 def policy_rows(eval_root: Path, sets: tuple[str, ...] = POLICY_SETS) -> list[dict[str, str]]:
     """The rows of every policy set under `eval_root` (../shared/eval), each with `image`, `set` and `source`."""
     rows = []

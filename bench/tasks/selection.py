@@ -31,7 +31,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from evaldata import POLICY_SETS, parse_count, policy_rows
+from evaldata import parse_count, policy_rows, policy_target
 
 from photocheck.close_look import TextRereader, look_closely
 from photocheck.config import default_config
@@ -110,10 +110,9 @@ def _count_picks(metrics: dict, prefix: str, rows: list[dict], picked: list[dict
 
 def run(dataset: Path, options: list[str]) -> dict:
     config = default_config()
-    if (dataset / "labels.csv").is_file():
-        eval_root, sets = dataset.parent, (dataset.name,)
-    else:
-        eval_root, sets = dataset, tuple((_option(options, "--sets") or ",".join(POLICY_SETS)).split(","))
+    eval_root, sets = policy_target(dataset)
+    if _option(options, "--sets"):
+        sets = tuple(_option(options, "--sets").split(","))
     top = int(_option(options, "--top") or 12)
     per_source_top = int(_option(options, "--per-source-top") or 3)
     rows = policy_rows(eval_root, sets)
