@@ -108,7 +108,7 @@ def run(dataset: Path, options: list[str]) -> dict:
             rgb = cv2.resize(rgb, (upscale_width, height), interpolation=cv2.INTER_CUBIC)
         started = time.perf_counter()
         candidates = detector.detect(rgb)
-        found = confirmed_faces(candidates, face_mesh, rgb, config.faces.min_face_probability)
+        found = confirmed_faces(candidates, face_mesh, rgb, config.faces)
         counted.append(Counted(labelled, len(candidates), len(found), time.perf_counter() - started))
     exact = [c for c in counted if c.labelled.exact]
     approximate = [c for c in counted if not c.labelled.exact]
