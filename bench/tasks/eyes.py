@@ -98,11 +98,14 @@ def run(dataset: Path, options: list[str]) -> dict:
     for closed_below in sorted(CLOSED_BELOW):
         tallies = [tally(row, closed_below, ungated) for row in rows]
         metrics[f"ungated_{closed_below}_false_alarms"] = sum(t["false_alarms"] for t in tallies)
-        metrics[f"ungated_{closed_below}_smiling_faces_called_closed"] = sum(t["smiling_called_closed"] for t in tallies)
+        metrics[f"ungated_{closed_below}_smiling_faces_called_closed"] = sum(
+            t["smiling_called_closed"] for t in tallies
+        )
         gated = [tally(row, closed_below) for row in rows]
         metrics[f"gated_{closed_below}_false_alarms"] = sum(t["false_alarms"] for t in gated)
     metrics["loso_chosen_closed_below"] = " ".join(
-        f"{value}x{sum(c == value for c in chosen_per_source.values())}" for value in sorted(set(chosen_per_source.values()))
+        f"{value}x{sum(c == value for c in chosen_per_source.values())}"
+        for value in sorted(set(chosen_per_source.values()))
     )
     metrics["loso_blinks_found"] = sum(t["found"] for t in loso)
     metrics["loso_false_alarms"] = sum(t["false_alarms"] for t in loso)

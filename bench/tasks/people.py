@@ -111,7 +111,10 @@ def _run_policy_sets(eval_root: Path, config) -> dict:
     def category_right(row: dict, chosen) -> bool:
         return counted(row, chosen).category == group_category(row["count"].value, config.people)
 
-    loso, chosen_per_source = leave_one_source_out(exact, fit, lambda chosen, row: (error(row, chosen), category_right(row, chosen)))
+    def predict(chosen, row: dict) -> tuple[int, bool]:
+        return error(row, chosen), category_right(row, chosen)
+
+    loso, chosen_per_source = leave_one_source_out(exact, fit, predict)
     metrics: dict = {"exact_photos": len(exact), "sources": len(chosen_per_source)}
     for name in sorted({row["set"] for row in exact}):
         in_set = [row for row in exact if row["set"] == name]

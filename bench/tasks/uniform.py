@@ -14,9 +14,9 @@ were tuned on youth_dev: here they are re-chosen from a grid for each held-out s
 sources (`loso_*`; ties go to the shipped values). The profiles' colour ranges were set by hand while looking at
 youth_dev and stay fixed (not re-fitted per source), so youth_dev's sources are still optimistic.
 
-Prints: photos; per profile and per source `<name>_correct` / `<name>_photos` (leave-one-source-out); the non-movement
-photos called "not visible"; in-sample (shipped settings) precision, recall and accuracy, the KSA profile applied to
-every movement photo (`ksa_profile_accepts_<profile>`: the share of another movement's uniform photos it calls KSA
+Prints: photos; per profile (movement photos only) and per source `<name>_correct` / `<name>_photos`
+(leave-one-source-out); the non-movement photos called "not visible"; in-sample (shipped settings) precision,
+recall and accuracy, the KSA profile applied to every movement photo (`ksa_profile_accepts_<profile>`: the share of another movement's uniform photos it calls KSA
 uniform); the thresholds chosen per source; headline last: `loso_accuracy`.
 """
 
@@ -123,7 +123,9 @@ def run(dataset: Path, options: list[str]) -> dict:
     metrics: dict = {"photos": len(photos), "photos_uniform_visible": sum(labels)}
     for key, names in (("profile", profile_names), ("source", sorted({p["source"] for p in photos}))):
         for name in names:
-            members = [i for i, photo in enumerate(photos) if photo[key] == name]
+            members = [
+                i for i, photo in enumerate(photos) if photo[key] == name and (photo["movement"] or key == "source")
+            ]
             if members:
                 label = name if key == "profile" else f"source {name}"
                 metrics[f"{label}_correct"] = sum(loso[i] == labels[i] for i in members)
