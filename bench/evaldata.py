@@ -54,6 +54,11 @@ def youth_dev_scan(dataset: Path, config: Config, scan_file: str | None) -> tupl
 POLICY_SETS = ("youth_dev", "youth_dev2")
 
 
+def is_eval_root(dataset: Path) -> bool:
+    """Whether `dataset` is the eval root (../shared/eval) holding every policy set, rather than one set."""
+    return all((dataset / name / "labels.csv").is_file() for name in POLICY_SETS)
+
+
 def source_of(row: dict[str, str]) -> str:
     """The source of a labelled row: the group's name before the description in `organisation`
     ("KLJ Assenede — KLJ (...)" and "Chiro Schelle - ..." give "KLJ Assenede" and "Chiro Schelle")."""

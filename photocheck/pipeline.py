@@ -91,7 +91,7 @@ class Analyzer:
         recognisable, their smile is never counted, and the expression models are the costliest per face.
         """
         candidates = self.face_detector.detect(rgb)
-        confirmed = confirmed_faces(candidates, self.face_mesh, rgb, self.config.faces.min_face_probability)
+        confirmed = confirmed_faces(candidates, self.face_mesh, rgb, self.config.faces)
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         min_side = self.config.faces.smile_min_face_fraction * min(rgb.shape[:2])
         judged = [i for i, (box, _, _) in enumerate(confirmed) if max(box.width, box.height) >= min_side]

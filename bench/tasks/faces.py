@@ -3,6 +3,10 @@
 `python bench/run.py faces DATASET_DIR [--detector blazeface|mtcnn] [--set section.key=VALUE ...]
                                        [--upscale-width N] [--min-width 10|20|40]`
 
+- `../shared/eval` (the root): youth_dev + youth_dev2 (`evaldata.policy_rows`), as youth_dev below, with the exact
+  counts' MAE also per set and per source (`organisation`: `source <name>_count_mae`). Nothing here is re-chosen
+  per source: the tile size and overlap (`[faces]`) were chosen on youth_dev (and WIDER), so youth_dev2's sources
+  are out of sample for them and youth_dev's are not.
 - `../shared/eval/youth_dev`: the photos whose `faces_visible` is an exact count give the main figures; those with
   an approximate one ("~N" as N, ">N" as N+1) are reported apart (`approx_*`); "unknown" is left out.
 - `../shared/eval/wider_face_val_subset`: `n_faces_w_ge_20px_orig`, faces at least 20 px wide in the original
@@ -30,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
-from evaldata import parse_count
+from evaldata import is_eval_root, parse_count, policy_rows
 
 from photocheck.config import default_config
 from photocheck.loading import load_photo
@@ -51,6 +55,8 @@ class Labelled:
     path: Path
     faces: int
     exact: bool
+    set: str = ""
+    source: str = ""
 
 
 @dataclass
@@ -63,6 +69,10 @@ class Counted:
 
 def labelled_photos(dataset: Path, min_width: int = 20) -> list[Labelled]:
     """The photos of either dataset with a face count (unknown counts left out)."""
+    if is_eval_root(dataset):
+        counts = [(row, parse_count(row["faces_visible"])) for row in policy_rows(dataset)]
+        return [Labelled(Path(row["image"]), count.value, count.exact, row["set"], row["source"])
+                for row, count in counts if count.value is not None]
     root = dataset.parent if dataset.name == "images" else dataset
     with (root / "labels.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -108,7 +118,7 @@ def run(dataset: Path, options: list[str]) -> dict:
             rgb = cv2.resize(rgb, (upscale_width, height), interpolation=cv2.INTER_CUBIC)
         started = time.perf_counter()
         candidates = detector.detect(rgb)
-        found = confirmed_faces(candidates, face_mesh, rgb, config.faces.min_face_probability)
+        found = confirmed_faces(candidates, face_mesh, rgb, config.faces)
         counted.append(Counted(labelled, len(candidates), len(found), time.perf_counter() - started))
     exact = [c for c in counted if c.labelled.exact]
     approximate = [c for c in counted if not c.labelled.exact]
@@ -122,6 +132,12 @@ def run(dataset: Path, options: list[str]) -> dict:
         "signed_mean_error": statistics.fmean(c.found - c.labelled.faces for c in exact),
         "seconds_per_photo_median": statistics.median(c.seconds for c in counted),
     }
+    for key in ("set", "source"):
+        for name in sorted({getattr(c.labelled, key) for c in exact} - {""}):
+            label = name if key == "set" else f"source {name}"
+            members = [c for c in exact if getattr(c.labelled, key) == name]
+            metrics[f"{label}_photos"] = len(members)
+            metrics[f"{label}_count_mae"] = _mae(members)
     if approximate:
         metrics["approx_photos"] = len(approximate)
         metrics["approx_found_per_labelled"] = _found_per_labelled(approximate)

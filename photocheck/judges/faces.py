@@ -26,8 +26,12 @@ def is_recognisable(face: Face, frame_short_side: int, settings: Section) -> boo
 
 
 def eyes_closed(face: Face, settings: Section) -> bool | None:
-    """Judged only on faces big enough for the mesh's eyelids to mean something; None otherwise."""
+    """Judged only where the mesh's eyelids can tell a blink: on faces big enough for them to mean something and
+    whose smile is known and below `max_smile` (a laughing squint narrows the lids as far as a blink does); None
+    otherwise."""
     if face.eye_openness is None or face_side(face) < settings.min_face_pixels:
+        return None
+    if face.smile is None or face.smile >= settings.max_smile:
         return None
     return face.eye_openness < settings.closed_below
 

@@ -9,6 +9,7 @@ from photocheck.models.base import ModelStore
 from photocheck.models.blazeface import BlazeFace
 from photocheck.models.facemesh import FaceMesh, Mesh
 from photocheck.models.mtcnn import Mtcnn
+from photocheck.models.preprocess import nms
 from photocheck.results import Box
 
 FaceDetector = BlazeFace | Mtcnn
@@ -26,11 +27,29 @@ def face_detector(store: ModelStore, settings, name: str | None = None) -> FaceD
 
 
 def confirmed_faces(
-    candidates: list[tuple[Box, float]], face_mesh: FaceMesh, rgb: np.ndarray, min_face_probability: float
+    candidates: list[tuple[Box, float]], face_mesh: FaceMesh, rgb: np.ndarray, settings
 ) -> list[tuple[Box, float, Mesh]]:
-    """Detector candidates that FaceMesh confirms (face probability >= min_face_probability), with their mesh."""
+    """Detector candidates that FaceMesh confirms (face probability >= `settings.min_face_probability`), with their
+    mesh, one per head (`one_per_head` with `settings.nested_face_overlap`). `settings`: the `[faces]` table."""
     meshes = face_mesh.measure(rgb, [box for box, _ in candidates])
-    return [
+    confirmed = [
         (box, score, mesh) for (box, score), mesh in zip(candidates, meshes)
-        if mesh.face_probability >= min_face_probability
+        if mesh.face_probability >= settings.min_face_probability
     ]
+    return one_per_head(confirmed, settings.nested_face_overlap)
+
+
+def one_per_head(faces: list[tuple[Box, float, Mesh]], nested_overlap: float) -> list[tuple[Box, float, Mesh]]:
+    """`faces` without those lying mostly inside another: a box whose intersection with another covers at least
+    `nested_overlap` of the smaller box is the same head (a face box inside a head box, from another tile or
+    scale), and only the better-confirmed one stays (higher face probability, then detector score). Two real faces
+    cannot share most of the smaller one's area: the front head would hide the other's face. Order is kept."""
+    if len(faces) < 2:
+        return faces
+    ranked = sorted(range(len(faces)), key=lambda i: (faces[i][2].face_probability, faces[i][1]))
+    rank = np.empty(len(faces))
+    rank[ranked] = np.arange(len(faces))
+    boxes = np.array([[box.x1, box.y1, box.x2, box.y2] for box, _, _ in faces], dtype=np.float64)
+    # nms keeps the rest while overlap <= threshold; "at least nested_overlap" is merged
+    kept = nms(boxes, rank, np.nextafter(nested_overlap, -np.inf), over_smaller=True)
+    return [faces[i] for i in sorted(kept)]
