@@ -1,7 +1,7 @@
 """Red flags: precision and recall per kind on the evaluation sets.
 
     python bench/run.py flags ../shared/eval [--cache DIR] [--config FILE] [--kinds alcohol,litter,tobacco,advertising]
-        [--text-region-variants]
+        [--text-region-variants] [--close-look-cache DIR]
 
 DATASET is the eval root (it holds youth_dev, coco128, litter_street_santiago, smoking_cigarette). `--cache DIR`
 keeps the stage-1 analyses between runs (photocheck's own analysis cache); `--config FILE` measures other settings;
@@ -12,13 +12,12 @@ F1 on the other folds is chosen among candidates and applied to the held-out fol
 
 - alcohol_coco128: images with a bottle or wine glass box vs images without (any alcohol flag counts);
 - alcohol_youth: youth_dev `alcohol` yes vs no ("unsure" left out);
-- advertising_youth: youth_dev `advertising_or_logo` yes vs no ("unsure" left out); `_strong` counts strong flags only;
-  `_cv_` re-chooses the large-lettering height on 3 folds; `advertising_youth_close_look_*` after the selection's
-  close look (every photo's text read again at `close_look_text_side`, as `select` does for its candidates);
-  `_text_seconds_per_photo` times the OCR alone (re-run on the youth_dev photos at working size, at the configured
-  `text.detect_side`), `_text_regions_seconds_per_photo` the second pass on likely regions (`[text_regions]`);
-  `--text-region-variants` also measures each of TEXT_REGION_VARIANTS (youth_dev analysed again per variant) and
-  reports the variant chosen per fold (`_cv_`);
+- advertising: youth_dev + youth_dev2 leave-one-source-out, in the scan and after the close look (see
+  `_advertising` for the rows and figures; `--close-look-cache DIR` keeps the close look's readings, by default in
+  the system's temporary folder); `_text_seconds_per_photo` times the OCR alone (re-run on the youth_dev photos at
+  working size, at the configured `text.detect_side`), `_text_regions_seconds_per_photo` the second pass on likely
+  regions (`[text_regions]`); `--text-region-variants` also measures each of TEXT_REGION_VARIANTS on youth_dev
+  (analysed again per variant) and reports the variant chosen per fold (`_cv_`);
 - litter: litter_street_santiago yes vs its no plus youth_dev `litter` no;
 - tobacco (taught): the classifier of `photocheck teach` trained on one half of smoking_cigarette (split by source
   photo, so augmented copies of one photo never straddle the halves) plus one half of the youth_dev and coco128
@@ -34,15 +33,13 @@ from pathlib import Path
 
 import numpy as np
 
-from evaldata import youth_dev_rows
-from photocheck.close_look import close_look_config
+from evaldata import POLICY_SETS, best_candidate, leave_one_source_out, policy_rows, policy_scans, youth_dev_rows
+from photocheck.close_look import TextRereader
 from photocheck.config import default_config
 from photocheck.judges import taught
 from photocheck.judges.flags import judge_flags
 from photocheck.loading import load_photo
-from photocheck.models.base import ModelStore
-from photocheck.models.text_reader import TextReader
-from photocheck.pipeline import Analyzer, read_texts, reread_texts
+from photocheck.pipeline import Analyzer, read_texts
 from photocheck.results import PhotoAnalysis
 from photocheck.scan import scan
 from photocheck.text_regions import read_likely_text
@@ -53,11 +50,20 @@ KINDS = {
     "alcohol": ("coco128", "youth_dev"),
     "litter": ("litter_street_santiago", "youth_dev"),
     "tobacco": ("smoking_cigarette", "youth_dev", "coco128"),
-    "advertising": ("youth_dev",),
+    "advertising": (),  # youth_dev + youth_dev2 through evaldata.policy_scans
 }
 
-# Candidates for `[flags.advertising] large_text_height` (share of the photo height), re-chosen per fold.
+# Candidates for `[flags.advertising] large_text_height` (share of the photo height; 1.0 turns large lettering off)
+# and for the signals that make a line commercial (`signals`, also taken as `strong_signals`), chosen per held-out
+# source for the highest recall at a precision of at least ADVERTISING_PRECISION on the other sources.
 LARGE_TEXT_HEIGHTS = [0.02, 0.025, 0.03, 0.04, 0.05, 0.07, 0.1, 1.0]
+SIGNAL_SETS = {
+    "brands": ["brand", "public_brand"],
+    "brands_contact": ["brand", "public_brand", "web", "email", "phone"],
+    "brands_contact_form": ["brand", "public_brand", "web", "email", "phone", "legal_form"],
+    "all": ["brand", "public_brand", "web", "email", "phone", "legal_form", "trade_word"],
+}
+ADVERTISING_PRECISION = 0.8
 
 # The second text pass (`[text_regions]`) compared by --text-region-variants, costliest first (ties go to the cheaper):
 # the backdrop band and the chests of the 12 largest faces, the backdrop band alone, no second pass.
@@ -239,35 +245,126 @@ def _text_regions(metrics: dict, dataset: Path, youth_rows: list[dict], config, 
     )
 
 
-def _close_look(folder: Path, analyses: dict[str, PhotoAnalysis], config) -> tuple[dict[str, PhotoAnalysis], float]:
-    """The analyses after the selection's close look (the product's own `reread_texts` at `close_look_text_side`,
-    merged with the first look's lines), and its seconds per photo on one thread."""
-    closer = close_look_config(config)
-    reader = TextReader(ModelStore(threads=1), closer.text.detect_side, closer.text.min_score)
-    started = time.perf_counter()
-    looked = {name: reread_texts(reader, folder / name, analysis, closer) for name, analysis in analyses.items()}
-    return looked, (time.perf_counter() - started) / max(1, len(analyses))
+def _close_look(dataset: Path, scans: dict, config, cache: Path) -> dict[str, PhotoAnalysis]:
+    """The policy photos' analyses after the selection's close look (the product's own TextRereader: text read again
+    at `close_look_text_side`, merged with the first look's lines), keyed like `scans`. The readings are kept in the
+    analysis cache under `cache` (a folder outside the project), so a second run reads nothing again."""
+    looked = {}
+    for name in POLICY_SETS:
+        images = dataset / name / "images"
+        photos = {str(images / photo.analysis.path): photo for key, photo in scans.items()
+                  if Path(key).parent == images}
+        by_path = {result.analysis.path: result.analysis
+                   for result in TextRereader(images, config, cache=cache)(list(photos.values()))}
+        looked.update({key: by_path[photo.analysis.path] for key, photo in photos.items()})
+    return looked
 
 
-def _advertising(metrics: dict, dataset: Path, youth: dict, youth_rows: list[dict], config, analyzer) -> None:
+def _advertising_rows(rows: list[dict]) -> dict[str, list[tuple[dict, bool]]]:
+    """The two advertising rows: background_or_product (youth_dev2 background/product and youth_dev yes against
+    every "no"; clothing-only and unsure left out) and every_labelled (every yes, clothing included, against no)."""
+    negatives = [(row, False) for row in rows if row["advertising_or_logo"] == "no"]
+    seen = [row for row in rows if row["advertising_or_logo"] == "yes"]
+    shown = [row for row in seen if row["set"] == "youth_dev" or row["advertising_where"] in ("background", "product")]
+    return {
+        "background_or_product": [(row, True) for row in shown] + negatives,
+        "every_labelled": [(row, True) for row in seen] + negatives,
+    }
+
+
+def _precision_recall(predicted: list[bool], actual: list[bool]) -> tuple[float, float]:
+    rates = _rates(predicted, actual)
+    return rates["precision"], rates["recall"]
+
+
+def _fit_score(predicted: list[bool], actual: list[bool]) -> tuple:
+    """Recall at a precision of at least ADVERTISING_PRECISION; below it, the precision (higher is better)."""
+    precision, recall = _precision_recall(predicted, actual)
+    precision = 0.0 if precision != precision else precision  # nothing flagged
+    enough = precision >= ADVERTISING_PRECISION
+    return enough, recall if enough else precision
+
+
+def _advertising_variants(config) -> dict[tuple[str, float], object]:
+    """Every candidate setting (signal set, large-lettering height), the most conservative first."""
+    variants = {}
+    for signals_name, signals in SIGNAL_SETS.items():
+        for height in sorted(LARGE_TEXT_HEIGHTS, reverse=True):
+            override = {"flags": {"advertising": {
+                "signals": signals, "strong_signals": signals, "large_text_height": height}}}
+            variants[(signals_name, height)] = config.with_overrides(override, f"bench {signals_name} {height}")
+    return variants
+
+
+def _advertising_loso(metrics: dict, name: str, cases: list[tuple[dict, bool]], predictions: dict) -> None:
+    """In-sample figures of the default settings and of the best candidate, and leave-one-source-out figures (the
+    candidate chosen on the other sources), with per-source counts."""
+    rows = [row for row, _ in cases]
+    actual = {row["image"]: label for row, label in cases}
+    labels = [label for _, label in cases]
+    candidates = list(predictions)
+
+    def fit(training):
+        truth = [actual[row["image"]] for row in training]
+        return best_candidate(candidates, lambda c: _fit_score([predictions[c][r["image"]] for r in training], truth))
+
+    predicted, chosen = leave_one_source_out(rows, fit, lambda c, row: predictions[c][row["image"]])
+    for label, values in (("default_in_sample", [predictions["default"][r["image"]] for r in rows]),
+                          ("loso", predicted)):
+        _report(metrics, f"{name}_{label}", values, labels)
+    best = fit(rows)
+    _report(metrics, f"{name}_best_in_sample", [predictions[best][r["image"]] for r in rows], labels)
+    metrics[f"{name}_best_in_sample_setting"] = best
+    metrics[f"{name}_loso_chosen_per_source"] = chosen
+    per_source = {}
+    for (row, label), flagged in zip(cases, predicted):
+        counts = per_source.setdefault(row["source"], {"positives": 0, "negatives": 0, "tp": 0, "fp": 0})
+        counts["positives" if label else "negatives"] += 1
+        counts["tp" if label else "fp"] += int(flagged)
+    metrics[f"{name}_loso_per_source"] = per_source
+
+
+def _advertising(metrics: dict, dataset: Path, config, analyzer, close_look_cache: Path) -> None:
+    """Advertising on youth_dev + youth_dev2 (170 photos, 12 sources), in the scan alone and after the close look.
+
+    Rows (`advertising_ROW_LOOK_FIGURE`):
+    - ROW background_or_product: positives are youth_dev2 photos whose most prominent brand is in the background or on
+      a product, and youth_dev's advertising_or_logo=yes; negatives every advertising_or_logo=no; unsure and
+      clothing-only photos are left out. `_strong` counts strong flags only (the photo is skipped), otherwise any
+      advertising flag counts;
+    - ROW every_labelled: every advertising_or_logo=yes photo (clothing included) against the no's; weak flags count.
+    LOOK is `scan` (the first look, every photo) or `close_look` (text read again at close_look_text_side).
+    FIGURE: `default_in_sample` the shipped settings on all photos; `best_in_sample` the candidate (signal set of
+    SIGNAL_SETS x large_text_height of LARGE_TEXT_HEIGHTS) with the best recall at precision >= 0.8 on all photos;
+    `loso` each source judged with the candidate chosen that way on the other sources (the honest figure), with the
+    choice per source and the per-source counts (tp: positives flagged, fp: negatives flagged).
+    """
     folder = dataset / "youth_dev" / "images"
-    advertising = _labelled_youth(youth_rows, "advertising_or_logo", youth)
+    rows = policy_rows(dataset)
+    scans = policy_scans(dataset, config)
+    youth = {Path(key).name: photo.analysis for key, photo in scans.items() if Path(key).parent == folder}
     metrics["advertising_text_detect_side"] = config.text.detect_side
     metrics["advertising_text_seconds_per_photo"], metrics["advertising_text_regions_seconds_per_photo"] = \
         _text_seconds_per_photo(folder, analyzer, config, youth)
-    _report(metrics, "advertising_youth_strong", [_flagged(a, "advertising", config, strong_only=True)
-                                                  for a, _ in advertising], [y for _, y in advertising])
-    _cross_validated(metrics, "advertising_youth", advertising, "advertising", config,
-                     "flags.advertising.large_text_height", LARGE_TEXT_HEIGHTS, folds=3)
-    _report(metrics, "advertising_youth", [_flagged(a, "advertising", config) for a, _ in advertising],
-            [y for _, y in advertising])
-
-    looked, metrics["advertising_close_look_seconds_per_photo"] = _close_look(folder, youth, config)
-    closely = _labelled_youth(youth_rows, "advertising_or_logo", looked)
-    _cross_validated(metrics, "advertising_youth_close_look", closely, "advertising", config,
-                     "flags.advertising.large_text_height", LARGE_TEXT_HEIGHTS, folds=3)
-    _report(metrics, "advertising_youth_close_look", [_flagged(a, "advertising", config) for a, _ in closely],
-            [y for _, y in closely])
+    looks = {"scan": {key: photo.analysis for key, photo in scans.items()},
+             "close_look": _close_look(dataset, scans, config, close_look_cache)}
+    variants = {"default": config, **_advertising_variants(config)}
+    started = time.perf_counter()
+    judged = {
+        (look, strong_only): {
+            variant: {key: _flagged(analysis, "advertising", varied, strong_only=strong_only)
+                      for key, analysis in analyses.items()}
+            for variant, varied in variants.items()
+        }
+        for look, analyses in looks.items() for strong_only in (False, True)
+    }
+    judgements = 2 * len(variants) * sum(len(analyses) for analyses in looks.values())
+    metrics["advertising_judge_seconds_per_photo"] = (time.perf_counter() - started) / judgements
+    for row_name, cases in _advertising_rows(rows).items():
+        for look in looks:
+            _advertising_loso(metrics, f"advertising_{row_name}_{look}", cases, judged[(look, False)])
+            if row_name == "background_or_product":
+                _advertising_loso(metrics, f"advertising_{row_name}_{look}_strong", cases, judged[(look, True)])
 
 
 def run(dataset: Path, options: list[str]) -> dict:
@@ -292,7 +389,9 @@ def run(dataset: Path, options: list[str]) -> dict:
     if "tobacco" in kinds:
         _tobacco(metrics, smoking, youth, coco, youth_rows, config)
     if "advertising" in kinds:
-        _advertising(metrics, dataset, youth, youth_rows, config, analyzer)
+        close_look_cache = Path(options[options.index("--close-look-cache") + 1]) if "--close-look-cache" in options \
+            else Path(tempfile.gettempdir()) / "photocheck-bench-close-look"
+        _advertising(metrics, dataset, config, analyzer, close_look_cache)
         if "--text-region-variants" in options:
             _text_regions(metrics, dataset, youth_rows, config, cache)
     return metrics

@@ -1,14 +1,14 @@
-"""Fuzzy matching of OCR text against the brand lexicon (photocheck/data/brands.toml).
+"""Matching of OCR text against the brand lexicons: the short Belgian list (photocheck/data/brands.toml), fuzzily,
+and the long public list (photocheck/data/public_brands.txt, built by scripts/build_public_brands.py), exactly.
 
 Text and names are compared in a normal form (accents dropped, case folded, only letters and digits). Each line is
 cut into words and runs of up to three words written together, so "STELLA ARTOIS" and "StellaArtois" both match.
-A brand of 4 characters or more matches at a normalised edit distance of at most `1 - similarity`, or when a
-cut-off piece of it (at least 5 characters and 60 % of the name; 75 % when cut at both ends, as on a folded
-T-shirt) lies in it; shorter brands and the
-`exact_only` names need the exact word. Runs that are a movement name (KSA, Chiro, ...) never count as a brand.
-A run that mixes letters and digits is also tried with the digits OCR confuses with letters read as those letters
-("G1VOVA", "K5A", "8ACARDI"). A short movement name misread by one letter ("XSA") still names the movement when
-another word of the line is one that movement banners carry ("Jongens", "Sint-...", a province).
+A brand of the short list of 4 characters or more matches at a normalised edit distance of at most
+`1 - similarity`, or when a cut-off piece of it (at least 5 characters and 60 % of the name) starts or ends it;
+shorter brands and the `exact_only` names need the exact word. A name of the public list matches only a run written
+exactly like it (one set look-up per run: the list is long, and fuzzy matching it would find brands in any text).
+Runs that are a movement name (KSA, Chiro, ...) never count as a brand. A run that mixes letters and digits is also
+tried with the digits OCR confuses with letters read as those letters ("K5A", "8ACARDI").
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ SHORT_NAME = 3  # names this short must be read exactly
 MAX_RUN = 3  # words joined into one candidate
 CUT_OFF_MIN = 5  # shortest cut-off piece of a longer name that counts
 CUT_OFF_SHARE = 0.6
-INNER_PIECE_SHARE = 0.75  # a piece cut at both ends ("OLLISTE") must cover more of the name
+PUBLIC_CATEGORY = "public"  # the category of names from the public list
 ALCOHOL_WORD_REST = 4  # letters that must follow an alcohol word used as a prefix ("bierhuis")
 # Digits PP-OCR reads for letters of a similar shape; "1" stands for an "i" as often as for an "l".
 LOOK_ALIKE_LETTERS = (str.maketrans("0158", "oisb"), str.maketrans("0158", "olsb"))
@@ -54,7 +54,9 @@ class BrandMatch:
 class Lexicon:
     brands: tuple[Brand, ...]
     allowed: frozenset[str]  # compact movement names
-    movement_context: frozenset[str]  # words on movement banners besides the name
+    public: dict[str, str]  # compact key -> name of the public list (exact matches only)
+    trade_words: frozenset[str]  # compact words of shop signs and sponsor boards
+    legal_forms: frozenset[str]  # compact company forms ("bv", "gmbh")
     alcohol_words: tuple[str, ...]
     alcohol_categories: frozenset[str]
     tobacco_categories: frozenset[str]
@@ -72,11 +74,19 @@ def lexicon() -> Lexicon:
     return Lexicon(
         brands=brands,
         allowed=frozenset(compact(name) for name in data["allowed"]["names"]),
-        movement_context=frozenset(compact(word) for word in data["movement_context"]["words"]),
+        public=_public_brands(),
+        trade_words=frozenset(compact(word) for word in data["trade_words"]["words"]),
+        legal_forms=frozenset(compact(word) for word in data["legal_forms"]["names"]),
         alcohol_words=tuple(compact(word) for word in data["alcohol_words"]["names"]),
         alcohol_categories=frozenset(data["alcohol_categories"]),
         tobacco_categories=frozenset(data["tobacco_categories"]),
     )
+
+
+def _public_brands() -> dict[str, str]:
+    text = resources.files("photocheck.data").joinpath("public_brands.txt").read_text(encoding="utf-8")
+    rows = (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
+    return {key: name for key, name in rows}
 
 
 def similarity(candidate: str, brand: Brand, min_similarity: float) -> float:
@@ -90,11 +100,10 @@ def similarity(candidate: str, brand: Brand, min_similarity: float) -> float:
     distance = edit_distance(candidate, brand.key, limit)
     if distance <= limit:
         return 1.0 - distance / longest
-    share = len(candidate) / len(brand.key)
-    if len(candidate) < CUT_OFF_MIN or candidate not in brand.key:
-        return 0.0
-    at_an_end = brand.key.startswith(candidate) or brand.key.endswith(candidate)
-    return share if share >= (CUT_OFF_SHARE if at_an_end else INNER_PIECE_SHARE) else 0.0
+    cut_off = len(candidate) >= CUT_OFF_MIN and len(candidate) >= CUT_OFF_SHARE * len(brand.key)
+    if cut_off and (brand.key.startswith(candidate) or brand.key.endswith(candidate)):
+        return len(candidate) / len(brand.key)
+    return 0.0
 
 
 def runs(words: list[str]) -> list[str]:
@@ -105,7 +114,7 @@ def runs(words: list[str]) -> list[str]:
 
 
 def find_brands(text: str, min_similarity: float) -> list[BrandMatch]:
-    """The best match per brand in one line of text; runs that are movement names are left out."""
+    """The best match per brand of the short list in one line of text; runs that are movement names are left out."""
     known = lexicon()
     candidates = [run for run in runs(normalise(text).split()) if run not in known.allowed]
     best: dict[str, BrandMatch] = {}
@@ -117,22 +126,19 @@ def find_brands(text: str, min_similarity: float) -> list[BrandMatch]:
     return sorted(best.values(), key=lambda match: -match.similarity)
 
 
-def _misread_short_name(word: str, known: Lexicon) -> bool:
-    return any(len(name) == SHORT_NAME and edit_distance(word, name, 1) <= 1 for name in known.allowed)
+def find_public_brands(text: str) -> list[BrandMatch]:
+    """Names of the public list written exactly in one line (longest first); movement names are left out."""
+    known = lexicon()
+    found = {run: known.public[run] for run in runs(normalise(text).split())
+             if run in known.public and run not in known.allowed}
+    return [BrandMatch(Brand(name, PUBLIC_CATEGORY, key, True), key, 1.0)
+            for key, name in sorted(found.items(), key=lambda item: -len(item[0]))]
 
 
 def is_allowed(text: str) -> bool:
-    """True when the line names a youth movement (any word or run of words), or names a short one misread by one
-    letter beside a word of movement banners."""
+    """True when the line names a youth movement (any word or run of words)."""
     known = lexicon()
-    words = normalise(text).split()
-    if any(run in known.allowed for run in runs(words)):
-        return True
-    for i, word in enumerate(words):
-        others = words[:i] + words[i + 1:]
-        if _misread_short_name(word, known) and any(other in known.movement_context for other in others):
-            return True
-    return False
+    return any(run in known.allowed for run in runs(normalise(text).split()))
 
 
 def alcohol_words(text: str) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from photocheck.config import Section
 from photocheck.i18n import DEFAULT_LANGUAGE, message, render, text
-from photocheck.judges import brands, taught
+from photocheck.judges import brands, commercial, taught
 from photocheck.results import Box, Evidence, Flag, PhotoAnalysis, SceneLabel, TextLine
 from photocheck.text_lines import normalise
 
@@ -69,21 +69,24 @@ def _top_names(labels: list[SceneLabel], classes: list[int]) -> str:
 
 
 def text_findings(analysis: PhotoAnalysis, settings: Section) -> dict[str, list[Finding]]:
-    """Findings per kind (advertising, alcohol, tobacco): brands, alcohol words, large unknown lettering."""
+    """Findings per kind (advertising, alcohol, tobacco): commercial text (brands, web addresses, phone numbers,
+    shop words...), alcohol words, large unknown lettering."""
     known = brands.lexicon()
     found: dict[str, list[Finding]] = {"advertising": [], "alcohol": [], "tobacco": []}
     unknown: list[TextLine] = []
     for line in analysis.texts:
         if line.score < settings.min_text_score:
             continue
-        matches = brands.find_brands(line.text, settings.brand_similarity)
-        if matches:
-            match = matches[0]
+        read = commercial.signals(line.text, settings.brand_similarity)
+        signals = [signal for signal in read if signal.code in settings.signals]
+        if signals:
+            found["advertising"].append(commercial_finding(analysis, line, signals[0], settings))
+        if read and read[0].code == "brand":
+            match = read[0].match
             score = round(match.similarity * line.score, 3)
             strong = match.similarity >= settings.strong_similarity and line.score >= settings.strong_text_score
             seen = evidence(line.box, score, "brand", category=match.brand.category, brand=match.brand.name,
                             text=line.text)
-            found["advertising"].append(Finding(seen, strong))
             if match.brand.category in known.alcohol_categories:
                 found["alcohol"].append(Finding(seen, strong))
             if match.brand.category in known.tobacco_categories:
@@ -95,11 +98,33 @@ def text_findings(analysis: PhotoAnalysis, settings: Section) -> dict[str, list[
         if drink_words:
             seen = evidence(line.box, round(line.score * 0.5, 3), "alcohol_sign", text=line.text)
             found["alcohol"].append(Finding(seen, False))
-            found["advertising"].append(Finding(seen, False))
+            if not signals:
+                found["advertising"].append(Finding(seen, False))
             continue
-        unknown.append(line)
+        if not signals:
+            unknown.append(line)
     found["advertising"] += lettering_findings(analysis, unknown, settings)
     return found
+
+
+def commercial_finding(analysis: PhotoAnalysis, line: TextLine, signal: commercial.Signal,
+                       settings: Section) -> Finding:
+    """Advertising evidence of one commercial line: strong for a clear sign in the background (a brand read well,
+    or a signal of `strong_signals`), weak on a person ("check: brand on a shirt") or when read poorly."""
+    clothing = commercial.on_person(line.box, analysis)
+    clear = line.score >= settings.strong_text_score
+    if signal.match is not None:
+        match = signal.match
+        strong = clear and match.similarity >= settings.strong_similarity and signal.code in settings.strong_signals
+        seen = evidence(line.box, round(match.similarity * line.score, 3),
+                        "brand_on_clothing" if clothing else "brand", category=match.brand.category,
+                        brand=match.brand.name, text=line.text)
+    else:
+        strong = clear and signal.code in settings.strong_signals
+        seen = evidence(line.box, round(line.score * (1.0 if strong else 0.5), 3),
+                        "commercial_on_clothing" if clothing else "commercial", signal=signal.code,
+                        words=signal.words, text=line.text)
+    return Finding(seen, strong and not clothing)
 
 
 def _text_size(box: Box) -> float:
@@ -132,13 +157,12 @@ def lettering_findings(analysis: PhotoAnalysis, unknown: list[TextLine], setting
     are common; brands on clothes are caught by the lexicon).
     """
     read = [line for line in analysis.texts if line.score >= settings.min_text_score]
-    persons = [d.box for d in analysis.objects if d.label == "person"]
     findings = []
     for block in _blocks(read):
         lettering = [line for line in block if line in unknown]
         if not lettering or any(brands.is_allowed(line.text) for line in block):
             continue
-        background = [line for line in lettering if not any(_inside(line.box.center, p) for p in persons)]
+        background = [line for line in lettering if not commercial.on_person(line.box, analysis)]
         words = " ".join(line.text for line in background)
         letters = sum(ch.isalpha() for ch in words)
         large = analysis.height > 0 and any(
@@ -152,10 +176,6 @@ def lettering_findings(analysis: PhotoAnalysis, unknown: list[TextLine], setting
             score = round(max(line.score for line in background) * 0.5, 3)
             findings.append(Finding(evidence(box, score, "lettering", text=words), False))
     return findings
-
-
-def _inside(point: tuple[float, float], box: Box) -> bool:
-    return box.x1 <= point[0] <= box.x2 and box.y1 <= point[1] <= box.y2
 
 
 def alcohol_findings(analysis: PhotoAnalysis, settings: Section) -> list[Finding]:
