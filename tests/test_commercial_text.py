@@ -105,9 +105,14 @@ def test_a_poorly_read_sign_is_weak():
     assert not _advertising("Garage Janssens BV", score=0.7).strong
 
 
-def test_movement_names_and_place_names_raise_nothing():
+def test_movement_names_raise_nothing_and_a_place_name_at_most_weak_lettering():
     assert _advertising("KSA Oost-Vlaanderen") is None
-    assert _advertising("Oudenaarde") is None
+    assert _advertising("Oudenaarde", ON_SHIRT) is None  # lettering on a person is clothing
+    one_word = default_config().with_overrides({"flags": {"advertising": {"large_text_min_words": 1}}}, "test")
+    place = _advertising("Oudenaarde", config=one_word)  # large lettering in the background: to check, never more
+    assert not place.strong and [e.code for e in place.evidence] == ["evidence.lettering"]
+    two_words = default_config().with_overrides({"flags": {"advertising": {"large_text_min_words": 2}}}, "test")
+    assert _advertising("Oudenaarde", config=two_words) is None
 
 
 def test_signals_left_out_of_the_settings_do_not_count():

@@ -27,6 +27,7 @@ F1 on the other folds is chosen among candidates and applied to the held-out fol
 from __future__ import annotations
 
 import csv
+import itertools
 import tempfile
 import time
 from pathlib import Path
@@ -37,7 +38,7 @@ from evaldata import POLICY_SETS, best_candidate, leave_one_source_out, policy_r
 from photocheck.close_look import TextRereader
 from photocheck.config import default_config
 from photocheck.judges import taught
-from photocheck.judges.flags import judge_flags
+from photocheck.judges.flags import judge_flags, text_findings
 from photocheck.loading import load_photo
 from photocheck.pipeline import Analyzer, read_texts
 from photocheck.results import PhotoAnalysis
@@ -53,15 +54,16 @@ KINDS = {
     "advertising": (),  # youth_dev + youth_dev2 through evaldata.policy_scans
 }
 
-# Candidates for `[flags.advertising] large_text_height` (share of the photo height; 1.0 turns large lettering off)
-# and for the signals that make a line commercial (`signals`, also taken as `strong_signals`), chosen per held-out
-# source for the highest recall at a precision of at least ADVERTISING_PRECISION on the other sources.
-LARGE_TEXT_HEIGHTS = [0.02, 0.025, 0.03, 0.04, 0.05, 0.07, 0.1, 1.0]
-SIGNAL_SETS = {
-    "brands": ["brand", "public_brand"],
-    "brands_contact": ["brand", "public_brand", "web", "email", "phone"],
-    "brands_contact_form": ["brand", "public_brand", "web", "email", "phone", "legal_form"],
-    "all": ["brand", "public_brand", "web", "email", "phone", "legal_form", "trade_word"],
+# Candidate `[flags.advertising]` settings, chosen per held-out source (every combination; the first value of each is
+# the most conservative and wins ties): the signals that make a line commercial (`signals`, also taken as
+# `strong_signals`: the brand lists only, or every signal) and the large-lettering rule (height 1.0 turns it off).
+ADVERTISING_CANDIDATES = {
+    "signals": {"brands": ["brand", "public_brand"],
+                "all": ["brand", "public_brand", "web", "email", "phone", "legal_form", "trade_word"]},
+    "large_text_height": [1.0, 0.07, 0.04, 0.025, 0.02, 0.015, 0.01],
+    "large_text_min_words": [2, 1],
+    "large_text_score": [0.9, 0.8],
+    "large_text_min_letters": [5, 3],
 }
 ADVERTISING_PRECISION = 0.8
 
@@ -285,15 +287,23 @@ def _fit_score(predicted: list[bool], actual: list[bool]) -> tuple:
     return enough, recall if enough else precision
 
 
-def _advertising_variants(config) -> dict[tuple[str, float], object]:
-    """Every candidate setting (signal set, large-lettering height), the most conservative first."""
+def _advertising_variants(config) -> dict[str, object]:
+    """Every candidate setting of ADVERTISING_CANDIDATES by a short name, the most conservative first."""
+    signal_sets = ADVERTISING_CANDIDATES["signals"]
+    others = {key: values for key, values in ADVERTISING_CANDIDATES.items() if key != "signals"}
     variants = {}
-    for signals_name, signals in SIGNAL_SETS.items():
-        for height in sorted(LARGE_TEXT_HEIGHTS, reverse=True):
-            override = {"flags": {"advertising": {
-                "signals": signals, "strong_signals": signals, "large_text_height": height}}}
-            variants[(signals_name, height)] = config.with_overrides(override, f"bench {signals_name} {height}")
+    for signals_name, *values in itertools.product(signal_sets, *others.values()):
+        setting = dict(zip(others, values))
+        name = " ".join([signals_name] + [f"{key.removeprefix('large_text_')}={value}" for key, value in setting.items()])
+        override = {"signals": signal_sets[signals_name], "strong_signals": signal_sets[signals_name], **setting}
+        variants[name] = config.with_overrides({"flags": {"advertising": override}}, f"bench {name}")
     return variants
+
+
+def _advertising_flag(analysis: PhotoAnalysis, config) -> tuple[bool, bool]:
+    """Whether the photo gets an advertising flag, and whether a strong one (the advertising part of judge_flags)."""
+    findings = text_findings(analysis, config.flags.advertising)["advertising"]
+    return bool(findings), any(finding.strong for finding in findings)
 
 
 def _advertising_loso(metrics: dict, name: str, cases: list[tuple[dict, bool]], predictions: dict) -> None:
@@ -302,7 +312,7 @@ def _advertising_loso(metrics: dict, name: str, cases: list[tuple[dict, bool]], 
     rows = [row for row, _ in cases]
     actual = {row["image"]: label for row, label in cases}
     labels = [label for _, label in cases]
-    candidates = list(predictions)
+    candidates = [candidate for candidate in predictions if candidate != "default"]
 
     def fit(training):
         truth = [actual[row["image"]] for row in training]
@@ -334,8 +344,8 @@ def _advertising(metrics: dict, dataset: Path, config, analyzer, close_look_cach
       advertising flag counts;
     - ROW every_labelled: every advertising_or_logo=yes photo (clothing included) against the no's; weak flags count.
     LOOK is `scan` (the first look, every photo) or `close_look` (text read again at close_look_text_side).
-    FIGURE: `default_in_sample` the shipped settings on all photos; `best_in_sample` the candidate (signal set of
-    SIGNAL_SETS x large_text_height of LARGE_TEXT_HEIGHTS) with the best recall at precision >= 0.8 on all photos;
+    FIGURE: `default_in_sample` the shipped settings on all photos; `best_in_sample` the candidate (a combination of
+    ADVERTISING_CANDIDATES) with the best recall at precision >= 0.8 on all photos;
     `loso` each source judged with the candidate chosen that way on the other sources (the honest figure), with the
     choice per source and the per-source counts (tp: positives flagged, fp: negatives flagged).
     """
@@ -350,16 +360,14 @@ def _advertising(metrics: dict, dataset: Path, config, analyzer, close_look_cach
              "close_look": _close_look(dataset, scans, config, close_look_cache)}
     variants = {"default": config, **_advertising_variants(config)}
     started = time.perf_counter()
-    judged = {
-        (look, strong_only): {
-            variant: {key: _flagged(analysis, "advertising", varied, strong_only=strong_only)
-                      for key, analysis in analyses.items()}
-            for variant, varied in variants.items()
-        }
-        for look, analyses in looks.items() for strong_only in (False, True)
-    }
-    judgements = 2 * len(variants) * sum(len(analyses) for analyses in looks.values())
-    metrics["advertising_judge_seconds_per_photo"] = (time.perf_counter() - started) / judgements
+    flagged = {look: {variant: {key: _advertising_flag(analysis, varied) for key, analysis in analyses.items()}
+                      for variant, varied in variants.items()}
+               for look, analyses in looks.items()}
+    metrics["advertising_judge_seconds_per_photo"] = (time.perf_counter() - started) / (
+        len(variants) * sum(len(analyses) for analyses in looks.values()))
+    judged = {(look, strong_only): {variant: {key: flags[strong_only] for key, flags in by_photo.items()}
+                                    for variant, by_photo in by_variant.items()}
+              for look, by_variant in flagged.items() for strong_only in (False, True)}
     for row_name, cases in _advertising_rows(rows).items():
         for look in looks:
             _advertising_loso(metrics, f"advertising_{row_name}_{look}", cases, judged[(look, False)])
