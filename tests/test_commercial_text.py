@@ -140,3 +140,4 @@ def test_every_signal_is_named_in_every_language():
     for language in LANGUAGES:
         named = {key.split(".", 1)[1] for key in catalogue(language) if key.startswith("commercial_signal.")}
         assert set(commercial.SIGNALS) <= named, language
+        assert f"brand_kind.{brands.PUBLIC_CATEGORY}" in catalogue(language), language
