@@ -7,8 +7,7 @@ A brand of the short list of 4 characters or more matches at a normalised edit d
 `1 - similarity`, or when a cut-off piece of it (at least 5 characters and 60 % of the name) starts or ends it;
 shorter brands and the `exact_only` names need the exact word. A name of the public list matches only a run written
 exactly like it (one set look-up per run: the list is long, and fuzzy matching it would find brands in any text).
-Runs that are a movement name (KSA, Chiro, ...) never count as a brand, and a line with a movement's acronym glued to
-another word ("KSAJongens") names the movement. A run that mixes letters and digits is also
+Runs that are a movement name (KSA, Chiro, ...) never count as a brand. A run that mixes letters and digits is also
 tried with the digits OCR confuses with letters read as those letters ("K5A", "8ACARDI").
 """
 
@@ -30,7 +29,6 @@ SHORT_NAME = 3  # names this short must be read exactly
 MAX_RUN = 3  # words joined into one candidate
 CUT_OFF_MIN = 5  # shortest cut-off piece of a longer name that counts
 CUT_OFF_SHARE = 0.6
-GLUED_REST = 3  # letters a word glued to a movement's acronym needs
 PUBLIC_CATEGORY = "public"  # the category of names from the public list
 ALCOHOL_WORD_REST = 4  # letters that must follow an alcohol word used as a prefix ("bierhuis")
 # Digits PP-OCR reads for letters of a similar shape; "1" stands for an "i" as often as for an "l".
@@ -56,7 +54,6 @@ class BrandMatch:
 class Lexicon:
     brands: tuple[Brand, ...]
     allowed: frozenset[str]  # compact movement names
-    acronyms: tuple[str, ...]  # compact movement names written in capitals ("ksa", "klj")
     public: dict[str, str]  # compact key -> name of the public list (exact matches only)
     trade_words: frozenset[str]  # compact words of shop signs and sponsor boards
     legal_forms: frozenset[str]  # compact company forms ("bv", "gmbh")
@@ -77,7 +74,6 @@ def lexicon() -> Lexicon:
     return Lexicon(
         brands=brands,
         allowed=frozenset(compact(name) for name in data["allowed"]["names"]),
-        acronyms=tuple(compact(name) for name in data["allowed"]["names"] if name.isupper() and len(name) >= SHORT_NAME),
         public=_public_brands(),
         trade_words=frozenset(compact(word) for word in data["trade_words"]["words"]),
         legal_forms=frozenset(compact(word) for word in data["legal_forms"]["names"]),
@@ -140,14 +136,9 @@ def find_public_brands(text: str) -> list[BrandMatch]:
 
 
 def is_allowed(text: str) -> bool:
-    """True when the line names a youth movement: any word or run of words, or a word that starts or ends with a
-    movement's acronym glued to another word (OCR drops the space after tightly set capitals: "KSAJongens")."""
+    """True when the line names a youth movement (any word or run of words)."""
     known = lexicon()
-    words = normalise(text).split()
-    return any(run in known.allowed for run in runs(words)) or any(
-        len(word) >= len(acronym) + GLUED_REST and (word.startswith(acronym) or word.endswith(acronym))
-        for word in words for acronym in known.acronyms
-    )
+    return any(run in known.allowed for run in runs(normalise(text).split()))
 
 
 def alcohol_words(text: str) -> list[str]:
