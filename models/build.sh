@@ -56,6 +56,7 @@ facemesh facemesh facemesh
 emotion emotion faces64
 nanodet nanodet nanodet
 faceres faceres faces224
+mobilefacenet mobilefacenet faces112
 LIST
 
 echo "== fer (Keras hdf5)"

@@ -9,9 +9,10 @@ compares the picks with the whole set:
 - picks labelled "yes" for alcohol, tobacco or advertising (the policy's "never": must be 0), and those labelled
   "unsure"; `first_look_*` are the same counts without the close look;
 - the seconds the close look adds and how many photos it analysed again;
-- the seconds the face comparison takes (face descriptors of the candidate pool, photocheck/people_shown.py; the
-  first selection computes them, the close look reuses them), and over the picks: how many had their faces
-  compared, their recognisable faces, and how many of those were new when picked (not shown by an earlier pick);
+- the seconds the face grouping takes (the recognisable faces grouped into people by their identity descriptors,
+  photocheck/people_shown.py), and over the picks: how many had their faces compared, their recognisable faces,
+  how many of those were new when picked (not shown by an earlier pick), and how many of the set's people the picks
+  show;
 - the share of picks that are labelled groups (4 or more people visible) against the share in the whole set;
 - the labelled smiling faces per pick against the mean over the set (approximate counts "~N" and ">N" count as N
   and N+1; "unknown" is left out).
@@ -28,7 +29,7 @@ from evaldata import parse_count, youth_dev_rows, youth_dev_scan
 
 from photocheck.close_look import TextRereader, look_closely
 from photocheck.config import default_config
-from photocheck.people_shown import FaceDescriber
+from photocheck.people_shown import coverage, group_people
 from photocheck.selection import select
 
 RED_FLAG_LABELS = ("alcohol", "tobacco", "advertising_or_logo")
@@ -47,10 +48,11 @@ def run(dataset: Path, options: list[str]) -> dict:
     config = default_config()
     images, result = youth_dev_scan(dataset, config, _option(options, "--from"))
     top = int(_option(options, "--top") or 12)
-    describe = FaceDescriber(images, config)
     started = time.perf_counter()
-    first_look = select(result, config, top=top, describe=describe)
+    people = group_people(result, config.selection.same_face_similarity)
     faces_seconds = time.perf_counter() - started
+    describe = people.describe
+    first_look = select(result, config, top=top, describe=describe)
     started = time.perf_counter()
     closer, selection = look_closely(result, config, TextRereader(images, config), top=top, describe=describe)
     seconds = time.perf_counter() - started
@@ -73,6 +75,9 @@ def run(dataset: Path, options: list[str]) -> dict:
     metrics["picks_faces_compared"] = len(new_faces)
     metrics["picks_recognisable_faces"] = sum(values["of"] for values in new_faces)
     metrics["picks_new_faces"] = sum(values["faces"] for values in new_faces)
+    shown = coverage(people, [pick.path for pick in selection.picks])
+    metrics["people_in_set"] = shown.people
+    metrics["people_shown_by_picks"] = shown.shown
     for label in RED_FLAG_LABELS:
         metrics[f"first_look_picks_{label}_yes"] = sum(1 for row in first_picked if row[label] == "yes")
     metrics["first_look_picks_with_red_flag_label"] = sum(
