@@ -56,7 +56,6 @@ facemesh facemesh facemesh
 emotion emotion faces64
 nanodet nanodet nanodet
 faceres faceres faces224
-mobilefacenet mobilefacenet faces112
 LIST
 
 echo "== fer (Keras hdf5)"

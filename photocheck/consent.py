@@ -26,7 +26,7 @@ from photocheck.config import Config
 from photocheck.i18n import Problem
 from photocheck.loading import CONSENT_FOLDER_NAMES, discover
 from photocheck.models.base import ModelStore
-from photocheck.models.face_identity import FaceIdentity
+from photocheck.models.face_descriptor import FaceDescriptor
 from photocheck.outputs.atomic import write_atomic
 from photocheck.results import ListedChild, PhotoAnalysis
 from photocheck.scan import scan_files
@@ -53,7 +53,7 @@ def consent_file(config_dir: Path | None = None) -> Path:
 
 
 def _model_sha256() -> str:
-    return ModelStore().sha256(FaceIdentity.name)
+    return ModelStore().sha256(FaceDescriptor.name)
 
 
 def load_list(path: Path) -> dict[str, np.ndarray]:
@@ -74,7 +74,7 @@ def load_list(path: Path) -> dict[str, np.ndarray]:
 
 def save_list(path: Path, children: dict[str, np.ndarray]) -> None:
     document = {
-        "model": FaceIdentity.name,
+        "model": FaceDescriptor.name,
         "model_sha256": _model_sha256(),
         "children": {name: [[round(float(v), 6) for v in row] for row in rows] for name, rows in sorted(children.items())},
     }

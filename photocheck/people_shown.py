@@ -1,7 +1,7 @@
 """Everyone once: the recognisable faces of a folder grouped into people, who the picks show, who they do not yet.
 
 The scan gives every face of at least `[faces] describe_min_side` working pixels an identity descriptor
-(photocheck/models/face_identity.py). Faces are linked into one person when their cosine similarity reaches
+(faceres, photocheck/models/face_descriptor.py). Faces are linked into one person when their cosine similarity reaches
 `[selection] same_face_similarity`, most similar pairs first, never two faces of one photo (they are two people).
 A candidate's "new faces" in the selection are its faces of people no earlier pick shows; the coverage says how many
 of the folder's people the picks show and which are in none yet (a face of each, for the report). A scan read back
@@ -20,8 +20,7 @@ from photocheck.config import Config
 from photocheck.judges.policy import judge
 from photocheck.loading import PhotoLoadError, load_photo
 from photocheck.models.base import ModelStore
-from photocheck.models.face_identity import FaceIdentity, five_points
-from photocheck.models.facemesh import FaceMesh
+from photocheck.models.face_descriptor import FaceDescriptor
 from photocheck.results import Box, Face
 from photocheck.scan import PhotoResult, ScanResult, source_path
 
@@ -132,7 +131,7 @@ def describe_missing(result: ScanResult, root: Path, config: Config) -> ScanResu
     """`result` with identity descriptors for the faces that are big enough and have none (a scan read back from
     JSON), each such photo decoded once and judged again; a photo that cannot be read again keeps its faces as
     they are (not compared)."""
-    models: tuple[FaceMesh, FaceIdentity] | None = None
+    model: FaceDescriptor | None = None
     photos = []
     for photo in result.photos:
         wanted = [i for i, face in enumerate(photo.analysis.faces) if face.descriptor is None]
@@ -149,14 +148,11 @@ def describe_missing(result: ScanResult, root: Path, config: Config) -> ScanResu
         if not big:
             photos.append(photo)
             continue
-        if models is None:
-            store = ModelStore()
-            models = FaceMesh(store), FaceIdentity(store)
-        points = [five_points(mesh.points) for mesh in models[0].measure(loaded.rgb, [boxes[i] for i in big])]
-        descriptors = models[1].describe(loaded.rgb, points)
+        if model is None:
+            model = FaceDescriptor(ModelStore())
         faces = list(photo.analysis.faces)
-        for i, face_points, descriptor in zip(big, points, descriptors):
-            faces[i] = replace(faces[i], landmarks=face_points * loaded.scale, descriptor=descriptor)
+        for i, descriptor in zip(big, model.describe(loaded.rgb, [boxes[i] for i in big])):
+            faces[i] = replace(faces[i], descriptor=descriptor)
         analysis = replace(photo.analysis, faces=faces)
         photos.append(PhotoResult(analysis, judge(analysis, config)))
     return replace(result, photos=photos)

