@@ -105,6 +105,14 @@ def _settings(target: Path | None, config_file: Path | None, lang: Language | No
         _fail(message("error.config", _language(lang), detail=explained(exc, _language(lang))), EXIT_SETUP)
 
 
+def _settings_for_files(files: list[Path], config_file: Path | None, lang: Language | None) -> Config:
+    """The settings for photos given one by one, each of which must be a file (usage error, exit 2, when not)."""
+    for file in files:
+        if not file.is_file():
+            _fail(message("error.not_a_file", _language(lang), path=file), 2)
+    return _settings(files[0], config_file, lang)
+
+
 @contextmanager
 def _setup_errors(language: str) -> Iterator[None]:
     """A broken set-up (invalid settings, missing or damaged model file) ends the command with one sentence."""
@@ -318,10 +326,7 @@ def calibrate_uniform(
     lang: Optional[Language] = LangOption,
 ) -> None:
     """Learn a uniform profile from photos of people wearing it; saved in the user's config folder."""
-    for image in images:
-        if not image.is_file():
-            _fail(message("error.not_a_file", _language(lang), path=image), 2)
-    config = _settings(images[0], config_file, lang)
+    config = _settings_for_files(images, config_file, lang)
     language = config.output.language
     with _setup_errors(language):
         try:
@@ -418,10 +423,7 @@ def consent_add(
     lang: Optional[Language] = LangOption,
 ) -> None:
     """Put a child on the consent list (again: the new photos replace the old ones)."""
-    for photo in photos:
-        if not photo.is_file():
-            _fail(message("error.not_a_file", _language(lang), path=photo), 2)
-    config = _settings(photos[0], config_file, lang)
+    config = _settings_for_files(photos, config_file, lang)
     language = config.output.language
     path = consent.consent_file()
     with _setup_errors(language):

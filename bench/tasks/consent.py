@@ -41,7 +41,7 @@ import numpy as np
 from evaldata import policy_rows
 
 from photocheck.config import default_config
-from photocheck.judges.consent import consent_matches
+from photocheck.judges.consent import closest_reference, consent_matches
 from photocheck.judges.faces import judge_faces
 from photocheck.loading import discover, load_photo
 from photocheck.models.face_descriptor import DIMENSIONS
@@ -136,18 +136,13 @@ def _references(photos: list[Photo], people: list[str], rng) -> dict[str, tuple[
     return chosen
 
 
-def _score(faces: np.ndarray, child: ListedChild) -> np.ndarray:
-    """Per face, the highest similarity to the child's references (photocheck/judges/consent.py's rule)."""
-    return (faces @ child.descriptors.T).max(axis=1) if len(faces) else np.zeros(0)
-
-
 def _negatives(photos: list[Photo], listed: dict) -> list[float]:
     """For every listed person, the scores of the faces that are surely someone else."""
     scores: list[float] = []
     for person, (child, _) in listed.items():
         for photo in photos:
             if person not in photo.people:
-                scores += list(_score(photo.descriptors, child))
+                scores += list(closest_reference(photo.descriptors, child))
     return scores
 
 
@@ -160,12 +155,12 @@ def list_run(probes: list[Photo], listed: dict, thresholds: tuple[float, float])
         for person in present:
             if photo.path in listed[person][1]:
                 continue
-            best = float(_score(photo.descriptors, listed[person][0]).max(initial=-1.0))
+            best = float(closest_reference(photo.descriptors, listed[person][0]).max(initial=-1.0))
             outcome["found"].append(best >= match)
             outcome["found_or_weak"].append(best >= weak)
         if present or not len(photo.descriptors):
             continue  # which other face is whom is unknown
-        best_per_face = np.max([_score(photo.descriptors, child) for child, _ in listed.values()], axis=0)
+        best_per_face = np.max([closest_reference(photo.descriptors, child) for child, _ in listed.values()], axis=0)
         outcome["named"] += list(best_per_face >= match)
         outcome["named_or_weak"] += list(best_per_face >= weak)
     return outcome

@@ -13,6 +13,11 @@ from photocheck.config import Section
 from photocheck.results import ConsentMatch, FaceJudgement, ListedChild, PhotoAnalysis
 
 
+def closest_reference(descriptors: np.ndarray, child: ListedChild) -> np.ndarray:
+    """Per face (rows of `descriptors`), the cosine to the child's closest reference descriptor."""
+    return (descriptors @ child.descriptors.T).max(axis=1) if len(descriptors) else np.zeros(0, np.float32)
+
+
 def consent_matches(analysis: PhotoAnalysis, children: tuple[ListedChild, ...], settings: Section) -> list[ConsentMatch]:
     """One match per face whose closest listed child reaches `weak_similarity` (strongest first)."""
     if not children:
@@ -21,7 +26,7 @@ def consent_matches(analysis: PhotoAnalysis, children: tuple[ListedChild, ...], 
     for face in analysis.faces:
         if face.descriptor is None:
             continue
-        similarities = [float(np.max(child.descriptors @ face.descriptor)) for child in children]
+        similarities = [float(closest_reference(face.descriptor[None], child)[0]) for child in children]
         best = int(np.argmax(similarities))
         if similarities[best] >= settings.weak_similarity:
             strong = similarities[best] >= settings.match_similarity
