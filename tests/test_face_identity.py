@@ -12,10 +12,11 @@ from photocheck.judges.policy import judge
 from photocheck.loading import load_photo
 from photocheck.models.base import ModelStore
 from photocheck.models.face_descriptor import FaceDescriptor
-from photocheck.results import Box
+from photocheck.outputs import html_report
 from photocheck.people_shown import coverage, group_people, recognisable_faces
+from photocheck.results import Box
 from photocheck.scan import PhotoResult, ScanResult
-from photocheck.selection import select
+from photocheck.selection import Selection, select
 from tests.conftest import SAMPLES
 
 GROUP = "group_three_smiling.jpg"  # three different people
@@ -115,3 +116,12 @@ def test_selection_prefers_a_photo_with_new_faces_over_one_repeating_shown_faces
     assert [r.values for r in again.reasons if r.code == "selection.pick.new_faces"] == [{"faces": 0, "of": 3}]
     without_faces = select(result, config, top=2)  # the same photos, faces not compared: the tie goes to "again"
     assert {pick.path for pick in without_faces.picks} == {"first.jpg", "again.jpg"}
+
+
+def test_the_report_shows_a_face_of_each_person_no_pick_shows(judged, config):
+    result = ScanResult(root=str(SAMPLES), photos=list(judged.values()))
+    people = group_people(result, config.selection.same_face_similarity)
+    nobody_picked = Selection(picks=[], rejected=[], groups=[], coverage=coverage(people, []))
+    page = html_report.render(result, nobody_picked, SAMPLES, config)
+    assert f"The picks show 0 of the {people.count} different people" in page
+    assert page.count('<figure><img src="data:image/jpeg;base64,') == min(people.count, config.report.people_not_shown)
