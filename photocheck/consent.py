@@ -98,16 +98,19 @@ def reference_descriptor(analysis: PhotoAnalysis, config: Config) -> np.ndarray:
     return faces[0].descriptor
 
 
-def describe_references(paths: list[Path], config: Config, cache: Path | None) -> tuple[list[np.ndarray], list[Refusal]]:
-    """The descriptors of the reference photos that give one, and the refusals of those that do not."""
+def describe_references(
+    paths: list[Path], config: Config, cache: Path | None
+) -> tuple[dict[Path, np.ndarray], list[Refusal]]:
+    """The descriptor of each reference photo that gives one (in the order of `paths`), and the refusals of those
+    that do not. All are analysed in one scan (the models are loaded once)."""
     if not paths:
-        return [], []
+        return {}, []
     root = Path(os.path.commonpath([str(path.resolve().parent) for path in paths]))
     result = scan_files([path.resolve() for path in paths], root, config, workers=1, cache=cache)
-    descriptors, refusals = [], []
+    descriptors, refusals = {}, []
     for path, photo in zip(paths, result.photos):
         try:
-            descriptors.append(reference_descriptor(photo.analysis, config))
+            descriptors[path] = reference_descriptor(photo.analysis, config)
         except ConsentError as exc:
             refusals.append(Refusal(path, exc))
     return descriptors, refusals
@@ -124,7 +127,7 @@ def add(name: str, photos: list[Path], config: Config, cache: Path | None, path:
     descriptors, refusals = describe_references(photos, config, cache)
     if descriptors:
         children = load_list(path)
-        children[name] = np.stack(descriptors)
+        children[name] = np.stack(list(descriptors.values()))
         save_list(path, children)
     return len(descriptors), refusals
 
@@ -146,15 +149,14 @@ def consent_folders(target: Path) -> list[Path]:
 
 def folder_children(target: Path, config: Config, cache: Path | None) -> tuple[dict[str, np.ndarray], list[Refusal]]:
     """Name -> descriptors of every NAME subfolder of the consent folders of `target`, and the refused photos."""
-    children: dict[str, list[np.ndarray]] = {}
-    refusals: list[Refusal] = []
+    name_of: dict[Path, str] = {}
     for place in consent_folders(target):
         for child in sorted(entry for entry in place.iterdir() if entry.is_dir() and not entry.name.startswith(".")):
-            found = discover(child).files
-            descriptors, refused = describe_references(found, config, cache)
-            refusals += refused
-            if descriptors:
-                children.setdefault(child.name, []).extend(descriptors)
+            name_of.update((file, child.name) for file in discover(child).files)
+    descriptors, refusals = describe_references(list(name_of), config, cache)
+    children: dict[str, list[np.ndarray]] = {}
+    for file, descriptor in descriptors.items():
+        children.setdefault(name_of[file], []).append(descriptor)
     return {name: np.stack(rows) for name, rows in children.items()}, refusals
 
 

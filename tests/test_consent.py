@@ -67,7 +67,7 @@ def test_each_partner_listed_from_one_photo_is_found_in_another_photo(analysed, 
     descriptors, refusals = consent.describe_references(references, config, cache=None)
     assert refusals == [] and len(descriptors) == 2
     with_list = dataclasses.replace(config, listed_children=(
-        ListedChild("Sam", descriptors[0][None]), ListedChild("Noor", descriptors[1][None]),
+        ListedChild("Sam", descriptors[references[0]][None]), ListedChild("Noor", descriptors[references[1]][None]),
     ))
     again = judge(analysed[COUPLE_AGAIN], with_list)
     strong = [m for m in again.consent if m.strong]
@@ -102,7 +102,7 @@ def test_reference_photos_without_one_clear_face_are_refused_with_the_file_and_w
     descriptors, refusals = consent.describe_references(
         [tmp_path / "coffee.jpg", tmp_path / "three.jpg"], config, cache=None
     )
-    assert descriptors == []
+    assert descriptors == {}
     assert [(r.path.name, r.error.code) for r in refusals] == [
         ("coffee.jpg", "consent.no_face"), ("three.jpg", "consent.several_faces")
     ]
@@ -196,7 +196,7 @@ def test_export_refuses_a_listed_child_and_pixelates_only_on_request(analysed, a
     for name in (COUPLE_AGAIN, "astronaut.jpg"):
         shutil.copy(SAMPLES / name, event / name)
     reference = portrait(analysed[COUPLE], tmp_path, 1)
-    [descriptor], _ = consent.describe_references([reference], config, cache=None)
+    [descriptor] = consent.describe_references([reference], config, cache=None)[0].values()
     with_list = listed(config, "Sam", [descriptor])
     result = ScanResult(root=str(event), photos=[
         PhotoResult(analysed[name], judge(analysed[name], with_list)) for name in (COUPLE_AGAIN, "astronaut.jpg")
