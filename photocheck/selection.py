@@ -328,7 +328,7 @@ def _rejection_of_candidate(photo: PhotoResult, language: str, allow_listed: boo
                 similarity=round(match.similarity, 2))
         for match in judgement.consent
     ]
-    if judgement.verdict == "skip" and not judgement.consent:
+    if judgement.verdict == "skip" and not any(match.strong for match in judgement.consent):  # (skip said above)
         score = round(judgement.score) if judgement.score is not None else "?"
         reasons.append(_reason("reject.verdict_skip", language, score=score))
     return reasons

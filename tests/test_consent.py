@@ -233,3 +233,24 @@ def test_export_refuses_a_listed_child_and_pixelates_only_on_request(analysed, a
         cx, cy = match.box.center
         outside[max(0, int(cy - side / 2) - 2):int(cy + side / 2) + 2, max(0, int(cx - side / 2) - 2):int(cx + side / 2) + 2] = False
     assert np.abs(exported[outside] - original[outside]).mean() < 3  # only re-encoding noise elsewhere
+
+
+def test_select_blur_refused_picks_a_listed_child_and_exports_the_face_pixelated(analyzer, xdg, tmp_path):
+    event = tmp_path / "kamp"
+    (event / "geen-fotos" / "Jules").mkdir(parents=True)
+    shutil.copy(SAMPLES / "group_three_smiling.jpg", event / "three.jpg")
+    three = analyzer.analyse(SAMPLES / "group_three_smiling.jpg", "three.jpg")
+    left = min(three.faces, key=lambda f: f.box.x1)
+    image = Image.open(SAMPLES / "group_three_smiling.jpg").convert("RGB")
+    box = left.box.expanded_square(1.6)
+    image.crop(tuple(round(v) for v in (box.x1, box.y1, box.x2, box.y2))).save(event / "geen-fotos" / "Jules" / "a.jpg")
+    runner = CliRunner()
+    plain = runner.invoke(app, ["select", str(event), "--no-close-look", "--export", str(tmp_path / "out")])
+    assert plain.exit_code == 0, plain.output
+    assert "shows a child on the consent list" in plain.output and not (tmp_path / "out" / "three.jpg").exists()
+    blurred = runner.invoke(
+        app, ["select", str(event), "--no-close-look", "--export", str(tmp_path / "blur"), "--blur-refused"]
+    )
+    assert blurred.exit_code == 0, blurred.output
+    assert "Export three.jpg: copied with the face of Jules pixelated (re-encoded" in blurred.output
+    assert (tmp_path / "blur" / "three.jpg").is_file()
