@@ -167,7 +167,7 @@ def test_a_dragged_consent_folder_lists_the_child_and_is_never_scanned_as_event_
     assert all("descriptor" not in face for face in record["faces"])
     cli = CliRunner().invoke(app, ["check", str(event), "--no-close-look", "--lang", "en"])
     assert cli.exit_code == 0, cli.output
-    assert "Consent list: 1 children (Sam). 1 photos show one of them" in cli.output
+    assert "Consent list (1): Sam. 1 photos show one of them" in cli.output
     report = (tmp_path / "kamp-photocheck" / "report.html").read_text(encoding="utf-8")
     assert "no photos: Sam" in report and 'id="consent"' in report
     # everyone once: the three men of the pick are shown; Sam, on the list, is nobody to show. (Sam's partner is

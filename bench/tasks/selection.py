@@ -1,6 +1,6 @@
 """What `select` recommends on youth_dev, measured against the hand-written labels.
 
-`python bench/run.py selection ../shared/eval/youth_dev [--top N] [--from scan.json]`
+`python bench/run.py selection ../shared/eval/youth_dev [--top N] [--from scan.json] [--list K]`
 
 Scans the photos (or re-judges a scan written by `photocheck scan --json`), runs the selection with `--top N`
 (default 12) without and with the close look (photocheck/close_look.py: the text of the candidate picks read again by the
@@ -16,23 +16,34 @@ compares the picks with the whole set:
 - the share of picks that are labelled groups (4 or more people visible) against the share in the whole set;
 - the labelled smiling faces per pick against the mean over the set (approximate counts "~N" and ">N" count as N
   and N+1; "unknown" is left out).
+With `--list K`, K recognisable faces of the set (seeded random choice) are put on the consent list, each from its own
+face, and every photo is judged with that list: how many photos show a listed child (and could), and how many picks
+have a recognisable face at or above `[consent] match_similarity` to a listed child, counted from the faces
+themselves (must be 0).
 Nothing is fitted here: the selection runs with the default settings.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import time
 from pathlib import Path
 
+import numpy as np
 from evaldata import parse_count, youth_dev_rows, youth_dev_scan
 
 from photocheck.close_look import TextRereader, look_closely
 from photocheck.config import default_config
-from photocheck.people_shown import coverage, group_people
+from photocheck.judges.consent import closest_reference
+from photocheck.judges.policy import judge
+from photocheck.people_shown import coverage, group_people, recognisable_faces
+from photocheck.results import ListedChild
+from photocheck.scan import PhotoResult
 from photocheck.selection import select
 
 RED_FLAG_LABELS = ("alcohol", "tobacco", "advertising_or_logo")
+SEED = 5
 GROUP_MIN = 4
 
 
@@ -44,10 +55,42 @@ def _mean(values: list[float]) -> float:
     return statistics.fmean(values) if values else float("nan")
 
 
+def _with_consent_list(config, result, count: int):
+    """The settings with `count` recognisable faces of the set listed (each from its own descriptor), and the scan
+    judged again with them."""
+    faces = [face.descriptor for photo in result.photos for face in recognisable_faces(photo)
+             if photo.judgement is not None and face.descriptor is not None]
+    chosen = np.random.default_rng(SEED).choice(len(faces), min(count, len(faces)), replace=False)
+    children = tuple(ListedChild(f"child {i}", faces[index][None]) for i, index in enumerate(chosen))
+    config = dataclasses.replace(config, listed_children=children)
+    photos = [PhotoResult(p.analysis, judge(p.analysis, config) if p.analysis.ok else None) for p in result.photos]
+    return config, dataclasses.replace(result, photos=photos)
+
+
+def _consent_metrics(config, result, selection) -> dict:
+    judgements = [photo.judgement for photo in result.photos if photo.judgement is not None]
+    by_path = {photo.analysis.path: photo for photo in result.photos}
+    threshold = config.consent.match_similarity
+
+    def shows_listed(photo) -> bool:
+        faces = np.array([f.descriptor for f in recognisable_faces(photo) if f.descriptor is not None])
+        return any(closest_reference(faces, child).max(initial=-1.0) >= threshold for child in config.listed_children)
+
+    return {
+        "consent_listed_children": len(config.listed_children),
+        "consent_photos_showing_a_listed_child": sum(1 for j in judgements if any(m.strong for m in j.consent)),
+        "consent_photos_could_show_one": sum(1 for j in judgements if j.consent and not any(m.strong for m in j.consent)),
+        "consent_picks_showing_a_listed_child": sum(1 for pick in selection.picks if shows_listed(by_path[pick.path])),
+    }
+
+
 def run(dataset: Path, options: list[str]) -> dict:
     config = default_config()
     images, result = youth_dev_scan(dataset, config, _option(options, "--from"))
     top = int(_option(options, "--top") or 12)
+    listed = int(_option(options, "--list") or 0)
+    if listed:
+        config, result = _with_consent_list(config, result, listed)
     started = time.perf_counter()
     people = group_people(result, config.selection.same_face_similarity)
     faces_seconds = time.perf_counter() - started
@@ -98,5 +141,7 @@ def run(dataset: Path, options: list[str]) -> dict:
     metrics["smiling_faces_mean_picks"] = smiles(picked)
     for label in RED_FLAG_LABELS:
         metrics[f"picks_{label}_yes"] = sum(1 for row in picked if row[label] == "yes")
+    if listed:
+        metrics.update(_consent_metrics(config, closer, selection))
     metrics["picks_with_red_flag_label"] = sum(1 for row in picked if any(row[label] == "yes" for label in RED_FLAG_LABELS))
     return metrics
