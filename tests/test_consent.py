@@ -254,3 +254,18 @@ def test_select_blur_refused_picks_a_listed_child_and_exports_the_face_pixelated
     assert blurred.exit_code == 0, blurred.output
     assert "Export three.jpg: copied with the face of Jules pixelated (re-encoded" in blurred.output
     assert (tmp_path / "blur" / "three.jpg").is_file()
+
+
+def test_select_from_a_scan_file_describes_the_faces_again_and_still_finds_the_child(analysed, xdg, tmp_path):
+    event = tmp_path / "kamp"
+    (event / "geen-fotos" / "Sam").mkdir(parents=True)
+    portrait(analysed[COUPLE], event / "geen-fotos" / "Sam", 1)
+    shutil.copy(SAMPLES / COUPLE_AGAIN, event / COUPLE_AGAIN)
+    runner = CliRunner()
+    assert runner.invoke(app, ["scan", str(event), "--json", str(tmp_path / "scan.json")]).exit_code == 0
+    assert '"descriptor"' not in (tmp_path / "scan.json").read_text(encoding="utf-8")
+    chosen = runner.invoke(app, ["select", str(event), "--from", str(tmp_path / "scan.json"), "--no-close-look",
+                                 "--json", str(tmp_path / "select.json")])
+    assert chosen.exit_code == 0, chosen.output
+    [record] = json.loads((tmp_path / "select.json").read_text(encoding="utf-8"))["photos"]
+    assert [m["name"] for m in record["consent"] if m["strong"]] == ["Sam"]
