@@ -13,7 +13,7 @@ from typing import Optional
 
 import typer
 
-from photocheck import flow
+from photocheck import consent, flow
 from photocheck.cache import default_cache_dir
 from photocheck.close_look import failure_note, select_closely
 from photocheck.config import Config, ConfigError
@@ -23,6 +23,7 @@ from photocheck.models.base import ModelFileError
 from photocheck.outputs import export, html_report, json_output, terminal, terminal_selection
 from photocheck.outputs import xmp as xmp_sidecars
 from photocheck.outputs.atomic import write_atomic
+from photocheck.people_shown import describe_missing
 from photocheck.scan import ScanResult
 from photocheck.scan import scan as run_scan
 from photocheck.scan_file import ScanFileError, load_scan
@@ -81,7 +82,8 @@ def _language(lang: Language | None) -> str:
 
 
 def _command_names() -> list[str]:
-    return [command.name or command.callback.__name__.replace("_", "-") for command in app.registered_commands]
+    commands = [command.name or command.callback.__name__.replace("_", "-") for command in app.registered_commands]
+    return commands + [group.name for group in app.registered_groups]
 
 
 def _commands_list() -> str:
@@ -103,6 +105,14 @@ def _settings(target: Path | None, config_file: Path | None, lang: Language | No
         _fail(message("error.config", _language(lang), detail=explained(exc, _language(lang))), EXIT_SETUP)
 
 
+def _settings_for_files(files: list[Path], config_file: Path | None, lang: Language | None) -> Config:
+    """The settings for photos given one by one, each of which must be a file (usage error, exit 2, when not)."""
+    for file in files:
+        if not file.is_file():
+            _fail(message("error.not_a_file", _language(lang), path=file), 2)
+    return _settings(files[0], config_file, lang)
+
+
 @contextmanager
 def _setup_errors(language: str) -> Iterator[None]:
     """A broken set-up (invalid settings, missing or damaged model file) ends the command with one sentence."""
@@ -112,6 +122,37 @@ def _setup_errors(language: str) -> Iterator[None]:
         _fail(message("error.config", language, detail=explained(exc, language)), EXIT_SETUP)
     except ModelFileError as exc:
         _fail(message("error.model_file", language, detail=explained(exc, language)), EXIT_SETUP)
+
+
+def _with_consent(config: Config, target: Path, cache: Path | None) -> Config:
+    """`config` with the children of the consent list and of the consent folders of `target`; each refused reference
+    photo of a folder is said on stderr."""
+    language = config.output.language
+    with _setup_errors(language):
+        try:
+            config, refusals = consent.with_listed_children(config, target, cache)
+        except consent.ConsentError as exc:
+            _fail(explained(exc, language), EXIT_SETUP)
+    for refusal in refusals:
+        typer.echo(message("consent.refused", language, detail=explained(refusal.error, language)), err=True)
+    return config
+
+
+def _consent_lines(result: ScanResult, config: Config) -> list[str]:
+    """With a consent list: who is on it, how many photos show them, and how many have faces too small to check."""
+    children = config.listed_children
+    if not children:
+        return []
+    language = config.output.language
+    judgements = [photo.judgement for photo in result.photos if photo.judgement is not None]
+    listed = sum(1 for j in judgements if any(match.strong for match in j.consent))
+    maybe = sum(1 for j in judgements if j.consent and not any(match.strong for match in j.consent))
+    names = ", ".join(child.name for child in children)
+    lines = [message("flow.consent", language, count=len(children), names=names, listed=listed, maybe=maybe)]
+    too_small = sum(1 for j in judgements if j.faces_too_small_to_check)
+    if too_small:
+        lines.append(message("flow.too_small", language, count=too_small))
+    return lines
 
 
 def _scan_or_fail(target: Path, config: Config, profile: str | None = None, **options) -> ScanResult:
@@ -148,13 +189,14 @@ def scan(
     """Analyse every photo under TARGET and print a summary."""
     config = _settings_for_existing(target, config_file, lang)
     language = config.output.language
-    result = _scan_or_fail(
-        target, config, profile, progress=_progress(language), workers=workers,
-        cache=None if no_cache else default_cache_dir(),
-    )
+    cache = None if no_cache else default_cache_dir()
+    config = _with_consent(config, target, cache)
+    result = _scan_or_fail(target, config, profile, progress=_progress(language), workers=workers, cache=cache)
 
     to_stdout = _write_json(json_path, json_output.dumps(result))
     typer.echo(terminal.summary(result, language), err=to_stdout, nl=False)
+    for line in _consent_lines(result, config):
+        typer.echo(line, err=to_stdout)
     if result.photos and result.readable == 0:
         _fail(message("error.none_readable", language, count=len(result.photos), path=target), EXIT_NOTHING_READ)
     if not result.photos:
@@ -172,7 +214,8 @@ def explain(
     if not photo.is_file():
         _fail(message("error.not_a_file", _language(lang), path=photo), 2)
     config = _settings(photo, config_file, lang)
-    result = _scan_or_fail(photo, config, cache=None if no_cache else default_cache_dir())
+    cache = None if no_cache else default_cache_dir()
+    result = _scan_or_fail(photo, _with_consent(config, photo, cache), cache=cache)
     typer.echo(terminal.explanation(result.photos[0], config.output.language), nl=False)
 
 
@@ -186,6 +229,10 @@ def select(
     ),
     json_path: Optional[str] = typer.Option(None, "--json", help="Write scan, groups and selection as JSON to PATH, or '-'."),
     export_dir: Optional[Path] = typer.Option(None, "--export", help="Copy the picks here, location data removed."),
+    blur_refused: bool = typer.Option(
+        False, "--blur-refused",
+        help="Let photos showing a child on the consent list be picked; --export pixelates those faces (re-encoded).",
+    ),
     xmp: bool = typer.Option(False, "--xmp", help="Write photo.jpg.xmp sidecars (rating, colour label, keywords)."),
     report_path: Optional[Path] = typer.Option(None, "--report", help="Write a self-contained HTML report."),
     config_file: Optional[Path] = ConfigOption,
@@ -196,12 +243,15 @@ def select(
     """Group similar photos, recommend a set to post in story order, and hand it over."""
     config = _settings_for_existing(folder, config_file, lang)
     language = config.output.language
+    cache = None if no_cache else default_cache_dir()
+    config = _with_consent(config, folder, cache)
     if scan_file is not None:
         try:
             result = load_scan(scan_file, config)
         except (ConfigError, ScanFileError) as exc:
             _fail(message("error.scan_file", language, detail=explained(exc, language)), EXIT_SETUP)
-    cache = None if no_cache else default_cache_dir()
+        with _setup_errors(language):  # identity descriptors never leave the analysis cache: describe the faces again
+            result = describe_missing(result, folder, config)
     if scan_file is None:
         result = _scan_or_fail(folder, config, progress=_progress(language), workers=0, cache=cache)
     if result.readable == 0:
@@ -209,16 +259,21 @@ def select(
     with _setup_errors(language):
         result, selection = select_closely(
             result, config, folder, top=top, per_day=per_day, close_look=not no_close_look, cache=cache,
-            progress=_progress(language),
+            progress=_progress(language), allow_listed=blur_refused,
         )
 
     to_stdout = _write_json(json_path, json_output.dumps(result, selection))
     typer.echo(terminal_selection.summary(result, selection, language), err=to_stdout, nl=False)
+    for line in _consent_lines(result, config):
+        typer.echo(line, err=to_stdout)
     if report_path is not None:
         write_atomic(report_path, html_report.render(result, selection, folder, config))
         typer.echo(message("flow.report", language, path=report_path), err=to_stdout)
     if export_dir is not None:
-        for outcome in export.export_picks(selection, folder, export_dir, language):
+        outcomes = export.export_picks(
+            selection, folder, export_dir, language, result=result, blur_refused=blur_refused, settings=config.consent
+        )
+        for outcome in outcomes:
             typer.echo(message("export.outcome", language, path=outcome.path, detail=outcome.detail), err=to_stdout)
     if xmp:
         outcomes = xmp_sidecars.write_sidecars(result, selection, folder, config)
@@ -271,10 +326,7 @@ def calibrate_uniform(
     lang: Optional[Language] = LangOption,
 ) -> None:
     """Learn a uniform profile from photos of people wearing it; saved in the user's config folder."""
-    for image in images:
-        if not image.is_file():
-            _fail(message("error.not_a_file", _language(lang), path=image), 2)
-    config = _settings(images[0], config_file, lang)
+    config = _settings_for_files(images, config_file, lang)
     language = config.output.language
     with _setup_errors(language):
         try:
@@ -307,15 +359,14 @@ def check(
         photos = flow.dropped_path(target)
         config = config_with_profile(effective_config(photos, config_file, lang.value if lang else None)[0], profile)
         language = config.output.language
-        outcome = flow.run(
-            photos, config, out, progress=_progress(language), cache=None if no_cache else default_cache_dir(),
-            close_look=not no_close_look,
-        )
+        cache = None if no_cache else default_cache_dir()
+        config = _with_consent(config, photos, cache) if photos.exists() else config
+        outcome = flow.run(photos, config, out, progress=_progress(language), cache=cache, close_look=not no_close_look)
     except Exception as exc:  # every error becomes one sentence; the traceback only on request
         if debug:
             traceback.print_exc()
         _fail(*_flow_error(exc, language))
-    typer.echo(_flow_summary(outcome, language), nl=False)
+    typer.echo(_flow_summary(outcome, config), nl=False)
     if open_report:
         typer.echo(message("flow.opening", language), err=True)
         webbrowser.open(outcome.report.resolve().as_uri())
@@ -332,7 +383,8 @@ def _flow_error(exc: Exception, language: str) -> tuple[str, int]:
     return message("error.unexpected", language, detail=f"{type(exc).__name__}: {exc}"), EXIT_SETUP
 
 
-def _flow_summary(outcome: flow.FlowOutcome, language: str) -> str:
+def _flow_summary(outcome: flow.FlowOutcome, config: Config) -> str:
+    language = config.output.language
     lines = [
         message(
             "flow.summary", language, photos=len(outcome.result.photos), recommended=len(outcome.selection.picks),
@@ -342,12 +394,76 @@ def _flow_summary(outcome: flow.FlowOutcome, language: str) -> str:
     if outcome.not_checked:
         kinds = ", ".join(term("flag_kind", kind, language) for kind in outcome.not_checked)
         lines.append(message("flow.not_checked", language, kinds=kinds))
+    lines += _consent_lines(outcome.result, config)
+    seen = outcome.selection.coverage
+    if seen is not None and seen.people:
+        lines.append(message("report.coverage", language, shown=seen.shown, people=seen.people))
     close_look_note = failure_note(outcome.selection, language)
     if close_look_note:
         lines.append(close_look_note)
     lines.append(message("flow.report", language, path=outcome.report))
     lines.append(message("flow.json", language, path=outcome.json))
     return "\n".join(lines) + "\n"
+
+
+consent_app = typer.Typer(
+    no_args_is_help=True,
+    help="The consent list: children whose parents said no to photos. Only face descriptors are kept, in the user's "
+    "config folder. / De lijst zonder toestemming.",
+)
+app.add_typer(consent_app, name="consent")
+
+
+@consent_app.command("add")
+def consent_add(
+    name: str = typer.Argument(..., help="The child's name as the report should show it."),
+    photos: list[Path] = typer.Argument(..., help="1 to 5 photos of the child: one face, or the child's face clearly the largest."),
+    config_file: Optional[Path] = ConfigOption,
+    no_cache: bool = NoCacheOption,
+    lang: Optional[Language] = LangOption,
+) -> None:
+    """Put a child on the consent list (again: the new photos replace the old ones)."""
+    config = _settings_for_files(photos, config_file, lang)
+    language = config.output.language
+    path = consent.consent_file()
+    with _setup_errors(language):
+        try:
+            count, refusals = consent.add(name, photos, config, None if no_cache else default_cache_dir(), path)
+        except consent.ConsentError as exc:
+            _fail(explained(exc, language), 2)
+    for refusal in refusals:
+        typer.echo(message("consent.refused", language, detail=explained(refusal.error, language)), err=True)
+    if not count:
+        _fail(message("consent.nothing_added", language, name=name), 2)
+    typer.echo(message("consent.added", language, name=name.strip(), count=count, path=path))
+
+
+@consent_app.command("list")
+def consent_list(lang: Optional[Language] = LangOption) -> None:
+    """Show who is on the consent list."""
+    language = _settings(None, None, lang).output.language
+    try:
+        children = consent.load_list(consent.consent_file())
+    except consent.ConsentError as exc:
+        _fail(explained(exc, language), EXIT_SETUP)
+    if not children:
+        typer.echo(message("consent.empty", language))
+    for name, descriptors in sorted(children.items()):
+        typer.echo(message("consent.entry", language, name=name, count=len(descriptors)))
+
+
+@consent_app.command("remove")
+def consent_remove(
+    name: str = typer.Argument(..., help="The name as `consent list` shows it."),
+    lang: Optional[Language] = LangOption,
+) -> None:
+    """Take a child off the consent list."""
+    language = _settings(None, None, lang).output.language
+    try:
+        consent.remove(name, consent.consent_file())
+    except consent.ConsentError as exc:
+        _fail(explained(exc, language), 2)
+    typer.echo(message("consent.removed", language, name=name))
 
 
 @app.command("config")

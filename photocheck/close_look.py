@@ -34,7 +34,7 @@ from photocheck.judges.policy import judge
 from photocheck.loading import PhotoLoadError
 from photocheck.models.base import ModelStore
 from photocheck.models.text_reader import TextReader
-from photocheck.people_shown import Describe, FaceDescriber
+from photocheck.people_shown import Describe, coverage, group_people
 from photocheck.pipeline import reread_texts
 from photocheck.results import PhotoAnalysis, Reason, failed
 from photocheck.scan import PhotoResult, Progress, ScanResult, _model_hashes, source_path
@@ -133,15 +133,22 @@ def select_closely(
     close_look: bool = True,
     cache: Path | None = None,
     progress: Progress | None = None,
+    allow_listed: bool = False,
 ) -> tuple[ScanResult, Selection]:
-    """The selection, after the close look unless it is off (`close_look` False, or see :func:`is_on`). Returns the
+    """The selection (`allow_listed`: see selection.select), after the close look unless it is off (`close_look` False, or see :func:`is_on`). Returns the
     scan result with the close-look analyses in place of the first ones, so every output shows what was read.
-    The candidates' faces are compared on the photos' files under `root` (photocheck/people_shown.py)."""
-    describe = FaceDescriber(root, config)
-    if not (close_look and is_on(config)):
-        return result, select(result, config, top, per_day, describe)
-    reanalyse = TextRereader(root, config, cache=cache, progress=progress)
-    return look_closely(result, config, reanalyse, top=top, per_day=per_day, describe=describe)
+    The candidates' faces are compared by the people they show (photocheck/people_shown.py), and the selection
+    says how many of the folder's people the picks show."""
+    people = group_people(result, config.selection.same_face_similarity)
+    if close_look and is_on(config):
+        reanalyse = TextRereader(root, config, cache=cache, progress=progress)
+        result, selection = look_closely(
+            result, config, reanalyse, top=top, per_day=per_day, describe=people.describe, allow_listed=allow_listed
+        )
+    else:
+        selection = select(result, config, top, per_day, people.describe, allow_listed)
+    selection.coverage = coverage(people, [pick.path for pick in selection.picks])
+    return result, selection
 
 
 def look_closely(
@@ -152,6 +159,7 @@ def look_closely(
     top: int | None = None,
     per_day: int | None = None,
     describe: Describe | None = None,
+    allow_listed: bool = False,
 ) -> tuple[ScanResult, Selection]:
     """Select, look closely at the picks (and the next `close_look_extra` candidates) not looked at yet, select
     again; repeat until every pick has had its close look or `close_look_rounds` rounds are done.
@@ -165,7 +173,7 @@ def look_closely(
     failures: dict[str, str] = {}  # path -> why its close look failed, in the output language
     tried: set[str] = set()
     error: str | None = None  # why the whole close look stopped
-    current, selection, rounds = result, select(result, config, top, per_day, describe), 0
+    current, selection, rounds = result, select(result, config, top, per_day, describe, allow_listed), 0
     while rounds < settings.close_look_rounds and any(pick.path not in tried for pick in selection.picks):
         wanted = [path for path in _look_set(selection, settings.close_look_extra) if path not in tried]
         rounds += 1
@@ -185,7 +193,7 @@ def look_closely(
             else:
                 failures[path] = message("close_look.missing", language)
         current = dataclasses.replace(result, photos=[closer.get(p.analysis.path, p) for p in result.photos])
-        selection = select(current, config, top, per_day, describe)
+        selection = select(current, config, top, per_day, describe, allow_listed)
     side = settings.close_look_text_side
     _explain(selection, first, closer, failures, side, language)
     summary = {"text_side": side, "rounds": rounds, "photos": len(closer), "failed": len(failures), "error": error}

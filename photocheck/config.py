@@ -55,9 +55,11 @@ class Section:
 class Config:
     values: dict[str, Any]
     origins: dict[str, str] = field(default_factory=dict)  # dotted key -> file that set it
+    # The children on the consent list (photocheck/consent.py attaches them; results.ListedChild records).
+    listed_children: tuple = ()
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("values", "origins"):
+        if name in ("values", "origins", "listed_children"):
             raise AttributeError(name)
         return Section(self.values).__getattr__(name)
 
@@ -68,7 +70,7 @@ class Config:
         merged = copy.deepcopy(self.values)
         origins = dict(self.origins)
         _merge(merged, overrides, source, origins, prefix="")
-        return Config(merged, origins)
+        return Config(merged, origins, self.listed_children)
 
     def with_file(self, path: Path) -> Config:
         try:

@@ -60,8 +60,13 @@ class Discovery:
     unreadable: list[tuple[Path, PhotoLoadError]]  # folders that could not be listed, with the reason
 
 
+# Folders of reference photos of children on the consent list (photocheck/consent.py): never event photos.
+CONSENT_FOLDER_NAMES = ("geen-fotos", "no-photos")
+
+
 def discover(target: Path) -> Discovery:
-    """Photo files under `target` (or `target` itself), sorted; hidden entries and symlinked folders skipped.
+    """Photo files under `target` (or `target` itself), sorted; hidden entries, symlinked folders and consent-list
+    folders (CONSENT_FOLDER_NAMES) skipped.
 
     Symlinked folders are not followed, so a symlink loop cannot trap the walk.
     """
@@ -74,7 +79,9 @@ def discover(target: Path) -> Discovery:
 
     found = []
     for folder, subfolders, files in os.walk(target, followlinks=False, onerror=note_error):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        subfolders[:] = sorted(
+            d for d in subfolders if not d.startswith(".") and d.lower() not in CONSENT_FOLDER_NAMES
+        )
         for name in files:
             if not name.startswith(".") and Path(name).suffix.lower() in PHOTO_EXTENSIONS:
                 found.append(Path(folder) / name)

@@ -1,28 +1,32 @@
-"""Faces not yet shown: descriptors of the recognisable faces of the selection's candidates, and the count of new ones.
+"""Everyone once: the recognisable faces of a folder grouped into people, who the picks show, who they do not yet.
 
-The stage-1 scan computes no face descriptor (it is speed-critical and most photos are never candidates); the
-selection asks for the descriptors of a bounded pool of candidates (photocheck/selection.py) and each of those
-photos is decoded once. A face counts as shown when its descriptor is at least `[selection] same_face_similarity`
-alike (cosine) to a face of an earlier pick; `bench/run.py face_identity` measures that threshold.
+The scan gives every face of at least `[faces] describe_min_side` working pixels an identity descriptor
+(faceres, photocheck/models/face_descriptor.py). Faces are linked into one person when their cosine similarity reaches
+`[selection] same_face_similarity`, most similar pairs first, never two faces of one photo (they are two people).
+A candidate's "new faces" in the selection are its faces of people no earlier pick shows; the coverage says how many
+of the folder's people the picks show and which are in none yet (a face of each, for the report). A scan read back
+from JSON has no descriptors (they never leave the analysis cache): :func:`describe_missing` computes them again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from photocheck.config import Config
+from photocheck.judges.policy import judge
 from photocheck.loading import PhotoLoadError, load_photo
 from photocheck.models.base import ModelStore
-from photocheck.models.face_descriptor import DIMENSIONS, FaceDescriptor
-from photocheck.results import Face
-from photocheck.scan import PhotoResult, source_path
+from photocheck.models.face_descriptor import FaceDescriptor
+from photocheck.results import Box, Face
+from photocheck.scan import PhotoResult, ScanResult, source_path
 
-# Photos -> {photo path: [k, 1024] L2-normalised descriptors of its k recognisable faces}; a photo that cannot be
-# read again is left out (its faces are then not compared).
+# Photos -> {photo path: the person of each of its recognisable faces}; a photo left out has no faces compared.
 Describe = Callable[[list[PhotoResult]], dict[str, np.ndarray]]
+BLOCK = 2048  # faces compared per block when grouping (bounded memory on a large folder)
 
 
 def recognisable_faces(photo: PhotoResult) -> list[Face]:
@@ -33,48 +37,122 @@ def recognisable_faces(photo: PhotoResult) -> list[Face]:
     return list(photo.analysis.faces)
 
 
-def new_face_count(faces: np.ndarray, shown: np.ndarray, same_face_similarity: float) -> int:
-    """How many rows of `faces` are below `same_face_similarity` (cosine) to every row of `shown`."""
-    if len(faces) == 0 or len(shown) == 0:
-        return len(faces)
-    return int(np.sum((faces @ shown.T).max(axis=1) < same_face_similarity))
+def new_face_count(people: np.ndarray, shown: np.ndarray) -> int:
+    """How many of the faces (their people, `people`) show someone not among `shown`."""
+    return int(np.sum(~np.isin(people, shown)))
 
 
-class FaceDescriber:
-    """A :data:`Describe` reading the photos' files under `root` (the scanned folder) at the scan's working size.
+@dataclass
+class SeenFace:
+    photo: str
+    box: Box
+    person: int
 
-    The model is loaded on the first photo that has a recognisable face; every photo is decoded at most once and
-    its descriptors are remembered for later calls (the close look selects several times).
-    """
 
-    def __init__(self, root: Path, config: Config):
-        self.root, self.config = root, config
-        self._known: dict[str, np.ndarray] = {}
-        self._model: FaceDescriptor | None = None
+@dataclass
+class People:
+    """The recognisable, described faces of a folder and the person of each (0..count-1)."""
 
-    def __call__(self, photos: list[PhotoResult]) -> dict[str, np.ndarray]:
-        for photo in photos:
-            path = photo.analysis.path
-            if path not in self._known:
-                descriptors = self._describe(photo)
-                if descriptors is not None:
-                    self._known[path] = descriptors
-        return {photo.analysis.path: self._known[photo.analysis.path] for photo in photos
-                if photo.analysis.path in self._known}
+    faces: list[SeenFace]
+    count: int
 
-    def _describe(self, photo: PhotoResult) -> np.ndarray | None:
-        """Descriptors of the photo's recognisable faces, or None when its file cannot be read again."""
-        faces = recognisable_faces(photo)
-        if not faces:
-            return np.zeros((0, DIMENSIONS), np.float32)
-        file = source_path(photo.analysis.path, self.root)
-        if file is None:
-            return None
-        loading = self.config.loading
+    def of_photo(self, path: str) -> np.ndarray:
+        return np.array([face.person for face in self.faces if face.photo == path], dtype=np.int64)
+
+    def describe(self, photos: list[PhotoResult]) -> dict[str, np.ndarray]:
+        """A :data:`Describe`: the people of each photo's recognisable faces."""
+        return {photo.analysis.path: self.of_photo(photo.analysis.path) for photo in photos}
+
+
+def _listed(photo: PhotoResult, face: Face) -> bool:
+    judgement = photo.judgement
+    return judgement is not None and any(match.strong and match.box == face.box for match in judgement.consent)
+
+
+def group_people(result: ScanResult, same_person_similarity: float) -> People:
+    """People of the recognisable described faces of the readable photos; a child on the consent list is left out
+    (nobody to show)."""
+    faces: list[SeenFace] = []
+    descriptors = []
+    for photo in result.photos:
+        for face in recognisable_faces(photo) if photo.judgement is not None else []:
+            if face.descriptor is not None and not _listed(photo, face):
+                faces.append(SeenFace(photo.analysis.path, face.box, len(faces)))
+                descriptors.append(face.descriptor)
+    if not faces:
+        return People([], 0)
+    matrix = np.stack(descriptors)
+    pairs = []
+    for start in range(0, len(faces), BLOCK):
+        similarity = matrix[start:start + BLOCK] @ matrix.T
+        rows, columns = np.nonzero(similarity >= same_person_similarity)
+        keep = columns > rows + start
+        pairs += [(float(similarity[r, c]), r + start, c) for r, c in zip(rows[keep], columns[keep])]
+    parent = list(range(len(faces)))
+    photos_of = [{face.photo} for face in faces]
+
+    def root(item: int) -> int:
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    for _, a, b in sorted(pairs, reverse=True):
+        ra, rb = root(a), root(b)
+        if ra != rb and not photos_of[ra] & photos_of[rb]:  # two faces of one photo are two people
+            parent[rb] = ra
+            photos_of[ra] |= photos_of[rb]
+    number: dict[int, int] = {}
+    for face in faces:
+        face.person = number.setdefault(root(face.person), len(number))
+    return People(faces, len(number))
+
+
+@dataclass
+class Coverage:
+    """How many of the folder's people the picks show, and a face of each person no pick shows (largest first)."""
+
+    people: int
+    shown: int
+    not_shown: list[SeenFace]
+
+
+def coverage(people: People, picks: list[str]) -> Coverage:
+    shown = {face.person for face in people.faces if face.photo in set(picks)}
+    largest: dict[int, SeenFace] = {}
+    for face in people.faces:
+        if face.person not in shown and (face.person not in largest or face.box.area > largest[face.person].box.area):
+            largest[face.person] = face
+    missing = sorted(largest.values(), key=lambda face: -face.box.area)
+    return Coverage(people.count, len(shown), missing)
+
+
+def describe_missing(result: ScanResult, root: Path, config: Config) -> ScanResult:
+    """`result` with identity descriptors for the faces that are big enough and have none (a scan read back from
+    JSON), each such photo decoded once and judged again; a photo that cannot be read again keeps its faces as
+    they are (not compared)."""
+    model: FaceDescriptor | None = None
+    photos = []
+    for photo in result.photos:
+        wanted = [i for i, face in enumerate(photo.analysis.faces) if face.descriptor is None]
+        file = source_path(photo.analysis.path, root) if wanted and photo.analysis.ok else None
         try:
-            loaded = load_photo(file, loading.working_size, loading.max_megapixels)
+            loaded = load_photo(file, config.loading.working_size, config.loading.max_megapixels) if file else None
         except PhotoLoadError:
-            return None
-        if self._model is None:
-            self._model = FaceDescriptor(ModelStore())
-        return self._model.describe(loaded.rgb, [face.box.scaled(1.0 / loaded.scale) for face in faces])
+            loaded = None
+        if loaded is None:
+            photos.append(photo)
+            continue
+        boxes = {i: photo.analysis.faces[i].box.scaled(1.0 / loaded.scale) for i in wanted}
+        big = [i for i in wanted if max(boxes[i].width, boxes[i].height) >= config.faces.describe_min_side]
+        if not big:
+            photos.append(photo)
+            continue
+        if model is None:
+            model = FaceDescriptor(ModelStore())
+        faces = list(photo.analysis.faces)
+        for i, descriptor in zip(big, model.describe(loaded.rgb, [boxes[i] for i in big])):
+            faces[i] = replace(faces[i], descriptor=descriptor)
+        analysis = replace(photo.analysis, faces=faces)
+        photos.append(PhotoResult(analysis, judge(analysis, config)))
+    return replace(result, photos=photos)

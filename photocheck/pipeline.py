@@ -14,6 +14,7 @@ from photocheck.loading import LoadedPhoto, PhotoLoadError, load_photo
 from photocheck.models.base import ModelStore
 from photocheck.models.efficientnet import EfficientNetLite0
 from photocheck.models.face_detectors import confirmed_faces, face_detector
+from photocheck.models.face_descriptor import FaceDescriptor
 from photocheck.models.facemesh import FaceMesh
 from photocheck.models.nanodet import NanoDet
 from photocheck.models.smile import SmileEstimator
@@ -34,6 +35,7 @@ class Analyzer:
         faces = config.faces
         self.face_detector = face_detector(self.store, faces)
         self.face_mesh = FaceMesh(self.store)
+        self.face_descriptor = FaceDescriptor(self.store)
         self.smile = SmileEstimator(self.store, faces.expression_margin, config.smile.weights)
         objects = config.objects
         self.object_detector = NanoDet(
@@ -52,7 +54,7 @@ class Analyzer:
         except PhotoLoadError as exc:
             return failed(display_path, exc)
         rgb = photo.rgb
-        faces = self._faces(rgb)
+        faces = self.faces(rgb)
         objects = self.object_detector.detect(rgb)
         probabilities, embeddings = self.scene_model.classify([rgb])
         subject = [face.box for face in faces] or [d.box for d in objects if d.label == "person"]
@@ -84,7 +86,7 @@ class Analyzer:
             ],
         )
 
-    def _faces(self, rgb: np.ndarray) -> list[Face]:
+    def faces(self, rgb: np.ndarray) -> list[Face]:
         """Detector candidates confirmed by FaceMesh, with smile, eye openness and sharpness (working pixels).
 
         Faces smaller than `faces.smile_min_face_fraction` of the shorter side get no smile (None): too small to be
@@ -97,6 +99,10 @@ class Analyzer:
         judged = [i for i, (box, _, _) in enumerate(confirmed) if max(box.width, box.height) >= min_side]
         smiles = self.smile.smiles(grey, [confirmed[i][0] for i in judged], [confirmed[i][2] for i in judged])
         smile_of = {i: float(smile) for i, smile in zip(judged, smiles)}
+        describe_side = self.config.faces.describe_min_side
+        described = [i for i, (box, _, _) in enumerate(confirmed) if max(box.width, box.height) >= describe_side]
+        descriptors = self.face_descriptor.describe(rgb, [confirmed[i][0] for i in described])
+        descriptor_of = dict(zip(described, descriptors))
         return [
             Face(
                 box=box,
@@ -105,6 +111,7 @@ class Analyzer:
                 smile=smile_of.get(index),
                 eye_openness=mesh.eye_openness(),
                 sharpness=image_stats.face_sharpness(grey, box),
+                descriptor=descriptor_of.get(index),
             )
             for index, (box, score, mesh) in enumerate(confirmed)
         ]

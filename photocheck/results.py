@@ -93,6 +93,9 @@ class Face:
     smile: float | None = None  # P(happy)
     eye_openness: float | None = None  # eye aspect ratio from the mesh, mean of both eyes
     sharpness: float | None = None  # variance of the Laplacian on the face crop at 64 px
+    # Who it is: the L2-normalised identity descriptor (faceres, photocheck/models/face_descriptor.py), for faces of
+    # at least [faces] describe_min_side working pixels, else None.
+    descriptor: np.ndarray | None = None
 
 
 @dataclass
@@ -258,6 +261,25 @@ class FaceJudgement:
     eyes_closed: bool | None  # None when the face is too small to judge
 
 
+@dataclass(frozen=True)
+class ListedChild:
+    """A child on the consent list: the identity descriptors of their reference photos ([k, D], L2-normalised)."""
+
+    name: str
+    descriptors: np.ndarray
+
+
+@dataclass
+class ConsentMatch:
+    """A face that looks like a listed child: `strong` at or above `[consent] match_similarity`, else a weak match
+    (at or above `weak_similarity`) for the leader to check."""
+
+    name: str
+    box: Box
+    similarity: float  # cosine to the closest reference descriptor of that child
+    strong: bool
+
+
 @dataclass
 class SmileSummary:
     count: int  # recognisable faces that smile
@@ -294,6 +316,8 @@ class Judgement:
     quality: QualityJudgement | None = None
     flags: list[Flag] = field(default_factory=list)
     not_checked: list[str] = field(default_factory=list)  # red-flag kinds no model could check
+    consent: list[ConsentMatch] = field(default_factory=list)  # faces like a child on the consent list
+    faces_too_small_to_check: int = 0  # recognisable faces too small for an identity descriptor
     score: float | None = None
     verdict: str | None = None  # post | maybe | skip
     confidence: float | None = None  # 0.5 (borderline) .. 1.0 (clear); see verdict.confident_margin

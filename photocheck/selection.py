@@ -9,10 +9,10 @@ When in doubt, leave it out: a candidate with something for the leader to check 
 is neither a movement's name nor clearly harmless, photocheck/judges/lettering.py) competes only when no clean
 candidate is left, so it ranks below every clean one; when it is picked, the pick lists what to check, with boxes.
 
-"New faces" are the recognisable faces of a candidate whose face descriptor (photocheck/people_shown.py) is below
-`same_face_similarity` to every face of the earlier picks. Descriptors are computed only for a pool of candidates
-(the best `face_pool_factor` x the number of picks wanted), through the `describe` callable given to :func:`select`;
-a candidate without descriptors (outside the pool, file unreadable, or no `describe`) gets no new-faces term.
+"New faces" are the recognisable faces of a candidate showing people (photocheck/people_shown.py: the folder's faces
+grouped by identity descriptor) that no earlier pick shows. They are asked for a pool of candidates (the best
+`face_pool_factor` x the number of picks wanted), through the `describe` callable given to :func:`select`; a
+candidate without them (outside the pool, or no `describe`) gets no new-faces term.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import numpy as np
 from photocheck.config import Config, Section
 from photocheck.i18n import DEFAULT_LANGUAGE, error_sentence, message, text
 from photocheck.judges.lettering import unexplained_lettering
-from photocheck.people_shown import Describe, new_face_count
+from photocheck.people_shown import Coverage, Describe, new_face_count
 from photocheck.results import Evidence, Reason
 from photocheck.scan import PhotoResult, ScanResult
 
@@ -97,6 +97,7 @@ class Selection:
     picks: list[Pick]  # story order: by capture time within each day
     rejected: list[Rejection]  # every photo that is not a pick, with why not
     groups: list[PhotoGroup]  # groups of two or more photos
+    coverage: Coverage | None = None  # the people the picks show (set by close_look.select_closely)
 
 
 @dataclass
@@ -109,7 +110,7 @@ class _Candidate:
     measure: float
     people: int
     checks: list[Check]
-    faces: np.ndarray | None = None  # descriptors of the recognisable faces; None when not compared
+    faces: np.ndarray | None = None  # the people of the recognisable faces; None when not compared
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -172,7 +173,8 @@ def merit_key(photo: PhotoResult) -> tuple[float, float]:
 
 
 def eligible(photo: PhotoResult) -> bool:
-    return photo.judgement is not None and _verdict(photo) != "skip" and not strong_flags(photo)
+    judgement = photo.judgement
+    return judgement is not None and _verdict(photo) != "skip" and not strong_flags(photo) and not judgement.consent
 
 
 def best_key(photo: PhotoResult) -> tuple:
@@ -317,8 +319,7 @@ class _Ranking:
         if candidate.faces is None:
             return 0.0, _reason("pick.faces_not_compared", self.language)
         shown = [p.faces for p in picked if p.faces is not None]
-        shown_faces = np.concatenate(shown) if shown else np.zeros((0, candidate.faces.shape[1]), np.float32)
-        new = new_face_count(candidate.faces, shown_faces, self.settings.same_face_similarity)
+        new = new_face_count(candidate.faces, np.concatenate(shown) if shown else np.zeros(0, np.int64))
         weight = self.settings.weight_new_faces * new / self.most_faces
         return weight, _reason("pick.new_faces", self.language, weight, faces=new, of=len(candidate.faces))
 
@@ -336,15 +337,22 @@ class _Ranking:
         return weight, _reason("pick.time_spread", self.language, weight, gap=_duration(gap, self.language))
 
 
-def _rejection_of_candidate(photo: PhotoResult, language: str) -> list[Reason]:
-    """Why a photo cannot be recommended at all (empty when it can)."""
+def _rejection_of_candidate(photo: PhotoResult, language: str, allow_listed: bool = False) -> list[Reason]:
+    """Why a photo cannot be recommended at all (empty when it can). `allow_listed`: a face of a child on the
+    consent list is no reason (the export pixelates it, `--blur-refused`)."""
     judgement = photo.judgement
     if judgement is None:
         return [_reason("reject.unreadable", language, error=error_sentence(photo.analysis))]
     reasons = [
         _reason("reject.strong_flag", language, kind=f.kind, confidence=round(f.confidence, 2)) for f in strong_flags(photo)
     ]
-    if judgement.verdict == "skip":
+    # a face like a child on the consent list, or one that could be: never recommended (the verdict says which)
+    reasons += [] if allow_listed else [
+        _reason("reject.consent" if match.strong else "reject.consent_check", language, name=match.name,
+                similarity=round(match.similarity, 2))
+        for match in judgement.consent
+    ]
+    if judgement.verdict == "skip" and not any(match.strong for match in judgement.consent):  # (skip said above)
         score = round(judgement.score) if judgement.score is not None else "?"
         reasons.append(_reason("reject.verdict_skip", language, score=score))
     return reasons
@@ -352,13 +360,14 @@ def _rejection_of_candidate(photo: PhotoResult, language: str) -> list[Reason]:
 
 def select(
     result: ScanResult, config: Config, top: int | None = None, per_day: int | None = None,
-    describe: Describe | None = None,
+    describe: Describe | None = None, allow_listed: bool = False,
 ) -> Selection:
     """Groups, the recommended picks in story order, and why every other photo was not picked.
 
     `top` caps the picks overall, `per_day` per capture day; without either, `selection.default_top` applies.
-    `describe` gives the face descriptors of the candidate pool (photocheck/people_shown.py); without it no
-    candidate's faces are compared.
+    `describe` gives the people of the candidate pool's faces (photocheck/people_shown.py); without it no
+    candidate's faces are compared. `allow_listed` lets photos showing a child on the consent list compete (their
+    export pixelates the child).
     """
     settings = config.selection
     language = config.output.language
@@ -368,7 +377,7 @@ def select(
     groups, bursts, similarity = group_photos(photos, settings)
     rejected: dict[int, list[Reason]] = {}
     for index, photo in enumerate(photos):
-        reasons = _rejection_of_candidate(photo, language)
+        reasons = _rejection_of_candidate(photo, language, allow_listed)
         if reasons:
             rejected[index] = reasons
     for members in groups:

@@ -1,22 +1,22 @@
-"""Face descriptor (faceres) on real sample photos, and the selection's preference for faces not yet shown."""
+"""Identity descriptor (faceres, computed by the scan) on real sample photos, the grouping of faces into people, and
+the selection's preference for people not yet shown."""
 
 from __future__ import annotations
 
 import dataclasses
-import shutil
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from photocheck.judges.policy import judge
 from photocheck.loading import load_photo
 from photocheck.models.base import ModelStore
 from photocheck.models.face_descriptor import FaceDescriptor
-from photocheck.people_shown import FaceDescriber, recognisable_faces
+from photocheck.outputs import html_report
+from photocheck.people_shown import coverage, group_people, recognisable_faces
 from photocheck.results import Box
 from photocheck.scan import PhotoResult, ScanResult
-from photocheck.selection import select
+from photocheck.selection import Selection, select
 from tests.conftest import SAMPLES
 
 GROUP = "group_three_smiling.jpg"  # three different people
@@ -42,6 +42,8 @@ def test_a_face_matches_itself_flipped_and_recropped_and_not_its_neighbours(judg
     model = FaceDescriptor(ModelStore())
     faces = model.describe(loaded.rgb, boxes)
     assert np.allclose(np.linalg.norm(faces, axis=1), 1.0, atol=1e-5)
+    scanned = np.stack([face.descriptor for face in recognisable_faces(judged[GROUP])])
+    assert np.allclose(faces, scanned, atol=1e-4)  # the scan's descriptors are these
     width = loaded.rgb.shape[1]
     flipped = model.describe(np.ascontiguousarray(loaded.rgb[:, ::-1]), [b.mirrored(width) for b in boxes])
     # a slightly different crop: moved by 6 % of the face and 8 % wider
@@ -53,31 +55,35 @@ def test_a_face_matches_itself_flipped_and_recropped_and_not_its_neighbours(judg
     assert np.all(between[~np.eye(3, dtype=bool)] < threshold)
 
 
-def describe_photo(photo: PhotoResult, config) -> np.ndarray:
-    return FaceDescriber(SAMPLES, config)([photo])[photo.analysis.path]
-
-
 def test_the_same_couple_in_another_shot_matches_and_not_crosswise(judged, config):
     threshold = config.selection.same_face_similarity
-    largest = sorted(recognisable_faces(judged[COUPLE]), key=lambda face: -face.box.area)[:2]
-    couple = PhotoResult(  # only the two faces kept (no face judgements: every face kept counts)
-        dataclasses.replace(judged[COUPLE].analysis, faces=largest),
-        dataclasses.replace(judged[COUPLE].judgement, face_judgements=[]),
-    )
-    similarity = describe_photo(couple, config) @ describe_photo(judged[COUPLE_AGAIN], config).T
-    assert similarity.shape == (2, 2)
+    largest = sorted(judged[COUPLE].analysis.faces, key=lambda face: -face.box.area)[:2]
+    again = sorted(judged[COUPLE_AGAIN].analysis.faces, key=lambda face: -face.box.area)[:2]
+    similarity = np.stack([f.descriptor for f in largest]) @ np.stack([f.descriptor for f in again]).T
     best = similarity.argmax(axis=1)
     assert sorted(best) == [0, 1]  # each partner finds a different face of the other shot
     assert np.all(similarity[[0, 1], best] >= threshold)
     assert np.all(similarity[[0, 1], 1 - best] < threshold)
 
 
-def test_selection_prefers_a_photo_with_new_faces_over_one_repeating_shown_faces(judged, config, tmp_path):
-    """The same three people again (the photo mirrored) against someone else; everything else equal."""
+def test_faces_are_grouped_into_people_across_photos_and_never_within_one(judged, config):
+    result = ScanResult(root=str(SAMPLES), photos=list(judged.values()))
+    people = group_people(result, config.selection.same_face_similarity)
+    by_photo = {name: people.of_photo(name) for name in judged}
+    for persons in by_photo.values():
+        assert len(set(persons)) == len(persons)  # two faces of one photo are two people
+    shared = set(by_photo[COUPLE]) & set(by_photo[COUPLE_AGAIN])
+    assert len(shared) == 2  # the couple, seen in both shots
+    assert not set(by_photo[GROUP]) & set(by_photo[SOMEONE_ELSE])
+    assert people.count == len({p for persons in by_photo.values() for p in persons})
+    seen = coverage(people, [COUPLE_AGAIN])
+    assert seen.shown == len(by_photo[COUPLE_AGAIN]) and seen.people == people.count
+    assert {face.person for face in seen.not_shown} == set(range(people.count)) - set(by_photo[COUPLE_AGAIN])
+
+
+def test_selection_prefers_a_photo_with_new_faces_over_one_repeating_shown_faces(judged, config):
+    """The same three people again (their faces mirrored) against someone else; everything else equal."""
     group, crowd = judged[GROUP], judged[SOMEONE_ELSE]
-    shutil.copy(SAMPLES / GROUP, tmp_path / "first.jpg")
-    Image.open(SAMPLES / GROUP).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(tmp_path / "again.jpg", quality=90)
-    shutil.copy(SAMPLES / SOMEONE_ELSE, tmp_path / "other.jpg")
     width = group.analysis.width
     again_faces = [dataclasses.replace(f, box=f.box.mirrored(width)) for f in group.analysis.faces]
     embeddings = np.eye(3, 16, dtype=np.float32)  # unrelated scenes: no group, equal scene novelty
@@ -91,12 +97,13 @@ def test_selection_prefers_a_photo_with_new_faces_over_one_repeating_shown_faces
         )
         return PhotoResult(analysis, judgement)
 
-    result = ScanResult(root=str(tmp_path), photos=[
+    result = ScanResult(root=str(SAMPLES), photos=[
         candidate("first.jpg", group, group.analysis.faces, embeddings[0], 90.0),
         candidate("again.jpg", group, again_faces, embeddings[1], 80.0),  # listed first: wins a tie
         candidate("other.jpg", crowd, crowd.analysis.faces, embeddings[2], 80.0),
     ])
-    selection = select(result, config, top=2, describe=FaceDescriber(tmp_path, config))
+    people = group_people(result, config.selection.same_face_similarity)
+    selection = select(result, config, top=2, describe=people.describe)
     assert {pick.path for pick in selection.picks} == {"first.jpg", "other.jpg"}
     new_faces = {
         pick.path: reason.values for pick in selection.picks for reason in pick.reasons
@@ -104,8 +111,17 @@ def test_selection_prefers_a_photo_with_new_faces_over_one_repeating_shown_faces
     }
     crowd_faces = len(recognisable_faces(crowd))
     assert new_faces == {"first.jpg": {"faces": 3, "of": 3}, "other.jpg": {"faces": crowd_faces, "of": crowd_faces}}
-    every_one = select(result, config, top=3, describe=FaceDescriber(tmp_path, config))
+    every_one = select(result, config, top=3, describe=people.describe)
     [again] = [pick for pick in every_one.picks if pick.path == "again.jpg"]
     assert [r.values for r in again.reasons if r.code == "selection.pick.new_faces"] == [{"faces": 0, "of": 3}]
     without_faces = select(result, config, top=2)  # the same photos, faces not compared: the tie goes to "again"
     assert {pick.path for pick in without_faces.picks} == {"first.jpg", "again.jpg"}
+
+
+def test_the_report_shows_a_face_of_each_person_no_pick_shows(judged, config):
+    result = ScanResult(root=str(SAMPLES), photos=list(judged.values()))
+    people = group_people(result, config.selection.same_face_similarity)
+    nobody_picked = Selection(picks=[], rejected=[], groups=[], coverage=coverage(people, []))
+    page = html_report.render(result, nobody_picked, SAMPLES, config)
+    assert f"The picks show 0 of the {people.count} different people" in page
+    assert page.count('<figure><img src="data:image/jpeg;base64,') == min(people.count, config.report.people_not_shown)

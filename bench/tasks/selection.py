@@ -1,6 +1,6 @@
 """What `select` recommends on the labelled youth-group photos, measured against the hand-written labels.
 
-`python bench/run.py selection ../shared/eval [--sets youth_dev,youth_dev2] [--top N] [--per-source-top K]`
+`python bench/run.py selection ../shared/eval [--sets youth_dev,youth_dev2] [--top N] [--per-source-top K] [--list K]`
 
 DATASET is the eval root (both policy sets, default) or one set's folder (`../shared/eval/youth_dev2`). The photos
 are scanned through photocheck's analysis cache and the selection runs as `select` runs it: first look, then the
@@ -21,27 +21,39 @@ Counted over the picks (labels "unsure" are counted apart, never as clean):
   check for the leader (`clothing_brand_picks_with_checks`); `picks_with_checks`: picks that list anything to check;
 - `group_share_*`: share labelled 4 or more people visible, picks against the folder (the target: picks ≥ folder);
 - `uniform_share_*`: share labelled `uniform_visible` yes, picks against the folder (target: picks ≥ folder);
-- `smiling_faces_mean_*`: labelled smiling faces per photo ("~N" and ">N" count as N and N+1).
+- `smiling_faces_mean_*`: labelled smiling faces per photo ("~N" and ">N" count as N and N+1);
+- `folder_people_*`: the folder's recognisable faces grouped into people (photocheck/people_shown.py), and how many
+  of them the picks show.
+With `--list K`, K recognisable faces of the folder (seeded random choice) are put on the consent list, each from its
+own face, and every photo is judged with that list: how many photos show a listed child (and could), and how many
+folder picks have a recognisable face at or above `[consent] match_similarity` to a listed child, counted from the
+faces themselves (must be 0).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import time
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 from evaldata import parse_count, policy_rows, policy_target
 
 from photocheck.close_look import TextRereader, look_closely
 from photocheck.config import default_config
-from photocheck.people_shown import FaceDescriber
-from photocheck.scan import ScanResult, scan_files
+from photocheck.judges.consent import closest_reference
+from photocheck.judges.policy import judge
+from photocheck.people_shown import coverage, group_people, recognisable_faces
+from photocheck.results import ListedChild
+from photocheck.scan import PhotoResult, ScanResult, scan_files
 from photocheck.selection import Selection, select
 from photocheck.user_dirs import user_cache_dir
 
 GROUP_MIN = 4
 CLEAR_ADVERTISING_WHERE = ("background", "product")
+SEED = 5
 
 
 def _option(options: list[str], name: str) -> str | None:
@@ -78,13 +90,43 @@ def _smiles(row: dict) -> float | None:
 
 
 def _selections(result: ScanResult, root: Path, config, top: int) -> tuple[Selection, Selection, float]:
-    """The first look's selection, the close look's, and the close look's seconds."""
-    describe = FaceDescriber(root, config)
-    first_look = select(result, config, top=top, describe=describe)
+    """The first look's selection, the close look's (with the people its picks show), and the close look's seconds."""
+    people = group_people(result, config.selection.same_face_similarity)
+    first_look = select(result, config, top=top, describe=people.describe)
     started = time.perf_counter()
     reread = TextRereader(root, config, cache=user_cache_dir())
-    _, selection = look_closely(result, config, reread, top=top, describe=describe)
+    _, selection = look_closely(result, config, reread, top=top, describe=people.describe)
+    selection.coverage = coverage(people, [pick.path for pick in selection.picks])
     return first_look, selection, time.perf_counter() - started
+
+
+def _with_consent_list(config, result: ScanResult, count: int):
+    """The settings with `count` recognisable faces of the set listed (each from its own descriptor), and the scan
+    judged again with them."""
+    faces = [face.descriptor for photo in result.photos for face in recognisable_faces(photo)
+             if photo.judgement is not None and face.descriptor is not None]
+    chosen = np.random.default_rng(SEED).choice(len(faces), min(count, len(faces)), replace=False)
+    children = tuple(ListedChild(f"child {i}", faces[index][None]) for i, index in enumerate(chosen))
+    config = dataclasses.replace(config, listed_children=children)
+    photos = [PhotoResult(p.analysis, judge(p.analysis, config) if p.analysis.ok else None) for p in result.photos]
+    return config, dataclasses.replace(result, photos=photos)
+
+
+def _consent_metrics(config, result: ScanResult, selection: Selection) -> dict:
+    judgements = [photo.judgement for photo in result.photos if photo.judgement is not None]
+    by_path = {photo.analysis.path: photo for photo in result.photos}
+    threshold = config.consent.match_similarity
+
+    def shows_listed(photo: PhotoResult) -> bool:
+        faces = np.array([f.descriptor for f in recognisable_faces(photo) if f.descriptor is not None])
+        return any(closest_reference(faces, child).max(initial=-1.0) >= threshold for child in config.listed_children)
+
+    return {
+        "consent_listed_children": len(config.listed_children),
+        "consent_photos_showing_a_listed_child": sum(1 for j in judgements if any(m.strong for m in j.consent)),
+        "consent_photos_could_show_one": sum(1 for j in judgements if j.consent and not any(m.strong for m in j.consent)),
+        "consent_picks_showing_a_listed_child": sum(1 for pick in selection.picks if shows_listed(by_path[pick.path])),
+    }
 
 
 def _count_picks(metrics: dict, prefix: str, rows: list[dict], picked: list[dict], first: list[dict],
@@ -119,6 +161,9 @@ def run(dataset: Path, options: list[str]) -> dict:
     by_path = {str(Path(row["image"]).relative_to(eval_root)): row for row in rows}
     files = [Path(row["image"]) for row in rows]
     result = scan_files(files, eval_root, config, workers=0, cache=user_cache_dir())
+    listed = int(_option(options, "--list") or 0)
+    if listed:
+        config, result = _with_consent_list(config, result, listed)
 
     metrics: dict = {"sets": ",".join(sets), "sources": len({row["source"] for row in rows})}
     first, selection, seconds = _selections(result, eval_root, config, top)
@@ -126,6 +171,10 @@ def run(dataset: Path, options: list[str]) -> dict:
     _count_picks(metrics, "folder", rows, rows_of(selection.picks), rows_of(first.picks),
                  [bool(pick.checks) for pick in selection.picks])
     metrics["folder_close_look_seconds"] = round(seconds, 1)
+    metrics["folder_people_in_folder"] = selection.coverage.people
+    metrics["folder_people_shown_by_picks"] = selection.coverage.shown
+    if listed:
+        metrics.update(_consent_metrics(config, result, selection))
 
     totals: dict[str, list] = defaultdict(list)
     for source in sorted({row["source"] for row in rows}):

@@ -1,7 +1,8 @@
 """Score and verdict: each policy point becomes a Reason that moves the score, with its evidence.
 
 The score starts at `verdict.base`; every reason adds its `effect`. Red flags override the score:
-a strong flag means "skip", a weak one caps the verdict at "maybe".
+a strong flag means "skip", a weak one caps the verdict at "maybe"; so does a face of a child on the consent list
+(skip) or one that could be (maybe).
 """
 
 from __future__ import annotations
@@ -96,6 +97,17 @@ def flag_reason(flag: Flag, points: Section) -> Reason:
     )
 
 
+def consent_reasons(judgement: Judgement) -> list[Reason]:
+    """A listed child (no effect on the score: the verdict is skip) or a face that could be one (at most maybe)."""
+    return [
+        _reason(
+            "consent", "reason.consent.listed" if match.strong else "reason.consent.could_be", 0.0,
+            name=match.name, similarity=round(match.similarity, 2),
+        )
+        for match in judgement.consent
+    ]
+
+
 def apply_verdict(
     judgement: Judgement, analysis: PhotoAnalysis, settings: Section, language: str = DEFAULT_LANGUAGE
 ) -> Judgement:
@@ -112,6 +124,7 @@ def apply_verdict(
             reasons.append(reason)
     reasons += quality_reasons(judgement, analysis, points)
     reasons += [flag_reason(flag, points) for flag in judgement.flags]
+    reasons += consent_reasons(judgement)
 
     score = min(100.0, max(0.0, settings.base + sum(reason.effect for reason in reasons)))
     if score >= settings.post_min:
@@ -126,6 +139,10 @@ def apply_verdict(
     if strong_flags:
         verdict, confidence = "skip", max(strong_flags)
     elif judgement.flags and verdict == "post":
+        verdict = "maybe"
+    if any(match.strong for match in judgement.consent):
+        verdict, confidence = "skip", 1.0
+    elif judgement.consent and verdict == "post":
         verdict = "maybe"
     judgement.reasons = [localized(reason, language) for reason in reasons]
     judgement.score = round(score, 1)

@@ -1,7 +1,9 @@
 """HSE-FaceRes (the human library's `faceres`): a 1024-d face descriptor, compared by cosine similarity.
 
-Used by the selection only (photocheck/people_shown.py), never in the stage-1 scan. How well it tells one person
-from another on youth-movement photos is measured by `bench/run.py face_identity` (README, "Selection").
+The scan describes every face of at least `[faces] describe_min_side` working pixels (photocheck/pipeline.py); the
+consent list (photocheck/consent.py) and the people the picks show (photocheck/people_shown.py) compare them. How
+well it tells people apart is measured by `bench/run.py consent` on labelled people (README, "Consent list") and
+`bench/run.py face_identity` on youth-movement photos.
 """
 
 from __future__ import annotations

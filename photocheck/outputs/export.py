@@ -7,6 +7,10 @@ offset (Exif IFD, maker notes, thumbnail) stays valid. An XMP packet that mentio
 Other formats are copied unchanged only when they carry no EXIF GPS; otherwise they are refused, because removing
 it would mean re-encoding.
 
+A pick showing a child on the consent list (its judgement's `consent` matches) is refused, unless the leader asks
+for `--blur-refused`: then every matched face, with a margin, is pixelated to a few blocks in a copy decoded and
+re-encoded from the original (so its pixels change, and no metadata is carried over at all).
+
 Rules: the folder structure below the scanned folder is kept (so file names are kept and two IMG_0001.jpg from
 different subfolders cannot collide); an existing file is never overwritten (the pick is skipped and reported);
 no output path may leave the export folder and no pick is read from outside the scanned folder; the originals are
@@ -15,16 +19,20 @@ only read. Each outcome's sentence is in the reader's language (catalogue sectio
 
 from __future__ import annotations
 
+import io
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from photocheck.config import Section
 
 from photocheck.i18n import DEFAULT_LANGUAGE, message
 from photocheck.loading import EXIF_GPS_IFD
 from photocheck.outputs.atomic import write_new
-from photocheck.scan import contained, source_path
+from photocheck.results import Box, ConsentMatch
+from photocheck.scan import ScanResult, contained, source_path
 from photocheck.selection import Selection
 
 SOI = b"\xff\xd8"
@@ -45,7 +53,7 @@ class LocationError(ValueError):
 class ExportResult:
     path: str  # the pick, as shown in the scan
     target: str | None  # where it was written (None when not written)
-    status: str  # copied | copied_clean | exists | escapes | unreadable | refused
+    status: str  # copied | copied_clean | pixelated | consent_refused | exists | escapes | unreadable | refused
     detail: str  # the outcome in the reader's language (message export.<status>)
 
 
@@ -165,12 +173,47 @@ def export_target(display_path: str, folder: Path) -> Path | None:
     return target
 
 
-def export_picks(selection: Selection, root: Path, folder: Path, language: str = DEFAULT_LANGUAGE) -> list[ExportResult]:
+def pixelated(path: Path, boxes: list[Box], settings: Section) -> bytes:
+    """The photo (upright, as the boxes are) with each box, grown by `blur_margin` of its side on every side,
+    replaced by `blur_blocks` x `blur_blocks` blocks of its mean colours; re-encoded in the file's own format."""
+    with Image.open(path) as original:
+        kind = original.format or "JPEG"
+        image = ImageOps.exif_transpose(original).convert("RGB")
+    for box in boxes:
+        side = max(box.width, box.height) * (1 + 2 * settings.blur_margin)
+        cx, cy = box.center
+        grown = Box(cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2).clipped(image.width, image.height)
+        area = tuple(int(round(v)) for v in (grown.x1, grown.y1, grown.x2, grown.y2))
+        if area[2] - area[0] < 1 or area[3] - area[1] < 1:
+            continue
+        region = image.crop(area)
+        blocks = region.resize((settings.blur_blocks, settings.blur_blocks), Image.Resampling.BOX)
+        image.paste(blocks.resize(region.size, Image.Resampling.NEAREST), area[:2])
+    buffer = io.BytesIO()
+    image.save(buffer, kind, **({"quality": 92} if kind == "JPEG" else {}))
+    return buffer.getvalue()
+
+
+def export_picks(
+    selection: Selection, root: Path, folder: Path, language: str = DEFAULT_LANGUAGE, *,
+    result: ScanResult | None = None, blur_refused: bool = False, settings: Section | None = None,
+) -> list[ExportResult]:
+    """Copy every pick; a pick whose judgement in `result` shows a child on the consent list is refused, or with
+    `blur_refused` pixelated by `settings` (the `[consent]` table)."""
     folder.mkdir(parents=True, exist_ok=True)
-    return [_export_one(pick.path, root, folder, language) for pick in selection.picks]
+    judgements = {photo.analysis.path: photo.judgement for photo in result.photos} if result is not None else {}
+    outcomes = []
+    for pick in selection.picks:
+        judgement = judgements.get(pick.path)
+        matches = judgement.consent if judgement is not None else []
+        outcomes.append(_export_one(pick.path, root, folder, language, matches, settings if blur_refused else None))
+    return outcomes
 
 
-def _export_one(display_path: str, root: Path, folder: Path, language: str) -> ExportResult:
+def _export_one(
+    display_path: str, root: Path, folder: Path, language: str, matches: list[ConsentMatch] = (),
+    blur: Section | None = None,
+) -> ExportResult:
     def outcome(status: str, written: Path | None = None, **values) -> ExportResult:
         detail = message(f"export.{status}", language, **values)
         return ExportResult(display_path, None if written is None else str(written), status, detail)
@@ -180,8 +223,14 @@ def _export_one(display_path: str, root: Path, folder: Path, language: str) -> E
         return outcome("escapes", path=display_path)
     if target.exists():
         return outcome("exists", target=target)
+    names = ", ".join(sorted({match.name for match in matches}))
+    if matches and blur is None:
+        return outcome("consent_refused", names=names)
     try:
-        data, removed = without_location(source)
+        if matches:
+            data, removed = pixelated(source, [match.box for match in matches], blur), True
+        else:
+            data, removed = without_location(source)
     except LocationError as exc:
         return outcome("refused", error=exc)
     except OSError as exc:
@@ -191,4 +240,6 @@ def _export_one(display_path: str, root: Path, folder: Path, language: str) -> E
         return outcome("escapes", path=display_path)
     if not write_new(target, data):
         return outcome("exists", target=target)
+    if matches:
+        return outcome("pixelated", target, names=names)
     return outcome("copied" if removed else "copied_clean", target)

@@ -42,12 +42,16 @@ white-space:nowrap}
 .box.weak span{background:#f90}
 .box.check{border-style:dotted;border-color:#06c}.box.check span{background:#06c}
 .checks li{color:#046}
+.box.consent{border-color:#70c}.box.consent span{background:#70c}
+.box.consent.weak{border-color:#b8e}.box.consent.weak span{background:#b8e}
 .name{font-weight:600;margin:4px 0}
 .verdict{display:inline-block;padding:0 6px;border-radius:4px;color:#fff;background:#999}
 .verdict.post{background:#2a8a2a}.verdict.maybe{background:#c90}.verdict.skip{background:#c33}
 .caption{font-family:monospace;background:#f3f3f3;padding:2px 4px}
 ul{margin:4px 0;padding-left:1.2em}.minus{color:#a22}.plus{color:#262}
 .flags li{color:#a00}.muted{color:#777}
+.faces{display:flex;flex-wrap:wrap;gap:6px}.faces figure{margin:0;width:84px;font-size:11px;overflow-wrap:anywhere}
+.faces img{width:84px;height:84px;object-fit:cover;border-radius:4px}
 """
 
 # Counts decoded thumbnails into data attributes: lets a headless browser test see that images really rendered.
@@ -79,6 +83,40 @@ def thumbnail_uri(path: Path | None, config: Config) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def face_uri(path: Path | None, box: Box, config: Config) -> str | None:
+    """A small JPEG of one face (its box grown by half its side), decoded at the working size."""
+    if path is None:
+        return None
+    try:
+        photo = load_photo(path, config.loading.working_size, config.loading.max_megapixels)
+    except PhotoLoadError:
+        return None
+    grown = box.expanded_square(1.5).scaled(1.0 / photo.scale).clipped(photo.rgb.shape[1], photo.rgb.shape[0])
+    crop = photo.rgb[int(grown.y1):int(grown.y2), int(grown.x1):int(grown.x2)]
+    if crop.size == 0:
+        return None
+    buffer = io.BytesIO()
+    Image.fromarray(crop).resize((96, 96)).save(buffer, "JPEG", quality=config.report.thumbnail_quality)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _coverage(selection: Selection, root: Path, config: Config, language: str) -> str:
+    """How many of the folder's people the picks show, and a face of each person no pick shows yet."""
+    seen = selection.coverage
+    if seen is None or not seen.people:
+        return ""
+    figures = []
+    for face in seen.not_shown[: config.report.people_not_shown]:
+        uri = face_uri(source_path(face.photo, root), face.box, config)
+        if uri is not None:
+            figures.append(f'<figure><img src="{uri}" alt="{_e(face.photo)}"><figcaption>{_e(face.photo)}</figcaption></figure>')
+    missing = f"<p>{_t('not_shown', language, count=len(seen.not_shown))}</p><div class=\"faces\">{''.join(figures)}</div>"
+    return (
+        f'<div id="coverage"><p>{_t("coverage", language, shown=seen.shown, people=seen.people)}</p>'
+        f"{missing if seen.not_shown else ''}</div>"
+    )
+
+
 def _box_style(box: Box, width: int, height: int) -> str:
     box = box.clipped(width, height)
     return (
@@ -106,6 +144,11 @@ def _evidence_boxes(photo: PhotoResult, language: str, lettering: Iterable[Check
             said = message(evidence.code, language, **evidence.values)
             label = f"{term('policy', flag.kind, language)}: {said} {evidence.score:.2f}"
             boxes.append(f'<div class="box{weak}" style="{style}"><span>{_e(label)}</span></div>')
+    for match in judgement.consent:  # a child on the consent list: the box names them
+        style = _box_style(match.box, analysis.width, analysis.height)
+        key, weak = ("consent", "") if match.strong else ("consent_weak", " weak")
+        label = message(f"report.{key}", language, name=match.name, similarity=f"{match.similarity:.2f}")
+        boxes.append(f'<div class="box consent{weak}" style="{style}"><span>{_e(label)}</span></div>')
     return "".join(boxes)
 
 
@@ -215,6 +258,9 @@ def render(result: ScanResult, selection: Selection, root: Path, config: Config)
         "summary", language, photos=len(result.photos), picks=len(selection.picks), groups=len(selection.groups),
         skipped=len(result.photos) - len(selection.picks),
     )
+    if config.listed_children:
+        names = ", ".join(child.name for child in config.listed_children)
+        summary += f'</p><p id="consent">{_t("consent_list", language, names=names)}'
     picks_html = f'<div class="sheet" id="picks">{pick_cards}</div>' if pick_cards else f"<p>{_t('no_picks', language)}</p>"
     return (
         f'<!DOCTYPE html>\n<html lang="{_e(language)}"><head><meta charset="utf-8">'
@@ -222,7 +268,7 @@ def render(result: ScanResult, selection: Selection, root: Path, config: Config)
         f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{_t("title", language)}</title>'
         f"<style>{STYLE}</style><script>{RENDER_CHECK}</script></head><body>"
         f"<h1>{_t('title', language)}</h1><p>{summary}</p><p class=\"muted\">{_e(result.root)}</p>"
-        f"<h2>{_t('picks', language)}</h2>{picks_html}"
+        f"<h2>{_t('picks', language)}</h2>{picks_html}{_coverage(selection, root, config, language)}"
         f'<h2>{_t("all", language)}</h2><div class="sheet" id="all">{"".join(sheet)}</div>'
         "</body></html>\n"
     )

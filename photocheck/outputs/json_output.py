@@ -19,6 +19,9 @@ LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # embedding: 1280 floats per photo, written compactly as EMBEDDING_KEY instead; region_embeddings (inputs of taught
 # red flags, several per photo) stay in the analysis cache.
 ANALYSIS_FIELDS_NOT_EXPORTED = {"embedding", "region_embeddings"}
+# Who a face is (its identity descriptor) stays in the analysis cache: a descriptor is biometric data, not for a file
+# beside the photos; `select --from` describes the faces again from the photos.
+FACE_FIELDS_NOT_EXPORTED = ("descriptor",)
 # The scene embedding as base64 of little-endian float16 (3.4 kB a photo), so `select --from` can group near-duplicates.
 EMBEDDING_KEY = "embedding_f16"
 # Judgement fields that extend an analysis record instead of standing beside it.
@@ -52,6 +55,9 @@ def photo_record(photo: PhotoResult) -> dict[str, Any]:
         if f.name not in ANALYSIS_FIELDS_NOT_EXPORTED
     }
     record[EMBEDDING_KEY] = encode_embedding(analysis.embedding)
+    for face in record["faces"]:
+        for name in FACE_FIELDS_NOT_EXPORTED:
+            face.pop(name)
     if photo.judgement is None:
         record.update({f.name: None for f in dataclasses.fields(Judgement) if f.name not in JUDGEMENT_MERGED_INTO})
         return record
@@ -88,6 +94,12 @@ def document(result: ScanResult, selection: Selection | None = None) -> dict[str
     if selection is not None:
         data["groups"] = plain(selection.groups)
         data["selection"] = {"picks": plain(selection.picks), "rejected": plain(selection.rejected)}
+        if selection.coverage is not None:
+            seen = selection.coverage
+            data["selection"]["coverage"] = {
+                "people": seen.people, "shown": seen.shown,
+                "not_shown": [{"photo": face.photo, "box": face.box.to_list()} for face in seen.not_shown],
+            }
     return data
 
 
