@@ -28,17 +28,18 @@ F1 on the other folds is chosen among candidates and applied to the held-out fol
 from __future__ import annotations
 
 import csv
+import itertools
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from evaldata import youth_dev_rows
+from evaldata import best_candidate, leave_one_source_out, policy_rows, policy_scans, youth_dev_rows
 from photocheck.close_look import close_look_config
 from photocheck.config import default_config
 from photocheck.judges import taught
-from photocheck.judges.flags import judge_flags
+from photocheck.judges.flags import alcohol_findings, judge_flags, litter_findings, text_findings
 from photocheck.loading import load_photo
 from photocheck.models.base import ModelStore
 from photocheck.models.text_reader import TextReader
@@ -50,8 +51,8 @@ from photocheck.text_regions import read_likely_text
 
 # The eval sets each kind is measured on.
 KINDS = {
-    "alcohol": ("coco128", "youth_dev"),
-    "litter": ("litter_street_santiago", "youth_dev"),
+    "alcohol": ("coco128",),  # + youth_dev and youth_dev2 through evaldata.policy_scans
+    "litter": ("litter_street_santiago",),
     "tobacco": ("smoking_cigarette", "youth_dev", "coco128"),
     "advertising": ("youth_dev",),
 }
@@ -179,28 +180,83 @@ def _tobacco(metrics: dict, smoking: dict, youth: dict, coco: dict, youth_rows: 
     metrics["tobacco_taught_youth_dev_false_positive_rate"] = float(np.mean(youth_false))
 
 
-def _alcohol(metrics: dict, dataset: Path, coco: dict, youth: dict, youth_rows: list[dict], config) -> None:
+def _loso_grid(metrics: dict, name: str, cases: list[dict], judged, table: str, config, candidates: dict) -> dict:
+    """Leave-one-source-out figures of settings chosen on data: for each held-out source, the combination of
+    `candidates` (values per key, the most conservative first) with the best F1 on the other sources' cases.
+
+    `cases`: dicts with `source`, `set` (the figure it counts in) and `label`; `judged(case, settings)` says whether
+    the photo is flagged with `settings`, the config's table `table` ("alcohol") of `[flags]` with a combination. Reports `{name}_{set}_loso_*` per set, `{name}_{set}_defaults_*` (the
+    configured values, in-sample where they were chosen on these sets) and returns the combination chosen on all."""
+    keys = list(candidates)
+    combos = [dict(zip(keys, values)) for values in itertools.product(*candidates.values())]
+    sections = [config.with_overrides({"flags": {table: combo}}, "bench").flags[table] for combo in combos]
+    flagged = [[judged(case, section) for case in cases] for section in sections]
+    index = {id(case): i for i, case in enumerate(cases)}
+
+    def fit(training):
+        rows = [index[id(case)] for case in training]
+        return best_candidate(list(range(len(combos))), lambda c: _f1(
+            [flagged[c][i] for i in rows], [cases[i]["label"] for i in rows]))
+
+    predicted, chosen = leave_one_source_out(cases, fit, lambda c, case: flagged[c][index[id(case)]])
+    defaults = [judged(case, config.flags[table]) for case in cases]
+    for subset in sorted({case["set"] for case in cases}):
+        rows = [i for i, case in enumerate(cases) if case["set"] == subset]
+        actual = [cases[i]["label"] for i in rows]
+        _report(metrics, f"{name}_{subset}_loso", [predicted[i] for i in rows], actual)
+        _report(metrics, f"{name}_{subset}_defaults", [defaults[i] for i in rows], actual)
+    metrics[f"{name}_loso_chosen_per_source"] = "; ".join(
+        f"{source}: {combos[c]}" for source, c in chosen.items())
+    on_all = combos[fit(cases)]
+    metrics[f"{name}_chosen_on_all"] = str(on_all)
+    return on_all
+
+
+# `[flags.alcohol]` settings re-chosen per held-out source (most conservative first; 99 / 1.01 turn a rule off).
+ALCOHOL_CANDIDATES = {
+    "wine_glass_min_score": [0.5, 0.4, 0.3, 0.25, 0.2, 0.15],
+    "many_drinks": [99, 6, 4, 3, 2],
+    "container_scene_min": [1.01, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1],
+}
+# `[flags.litter]` settings re-chosen per held-out source.
+LITTER_CANDIDATES = {
+    "scene_min": [1.01, 0.3, 0.2, 0.15, 0.1, 0.08, 0.05, 0.03, 0.02],
+    "scattered_containers": [99, 6, 4, 3],
+}
+
+
+def _policy_cases(dataset: Path, config, cache: Path | None, column: str) -> list[dict]:
+    """youth_dev + youth_dev2 photos labelled yes / no in `column` ("unsure" left out), one source per group."""
+    scans = policy_scans(dataset, config, **({"cache": cache} if cache else {}))
+    return [
+        {"source": row["source"], "set": "youth", "label": row[column] == "yes", "analysis": scans[row["image"]].analysis}
+        for row in policy_rows(dataset) if row[column] in ("yes", "no")
+    ]
+
+
+def _alcohol(metrics: dict, dataset: Path, coco: dict, config, cache: Path | None) -> None:
+    """Alcohol on youth_dev + youth_dev2 (yes vs no), leave one source out; coco128 (bottle or wine glass boxes vs
+    none) is one more source: fitted on when a youth group is held out, measured when it is held out itself."""
     with (dataset / "coco128" / "labels_summary.csv").open(newline="", encoding="utf-8") as handle:
         coco_rows = list(csv.DictReader(handle))
-    coco_cases = [(coco[Path(r["file"]).name], r["any_bottle_or_wineglass"] == "1") for r in coco_rows]
-    _report(metrics, "alcohol_coco128", [_flagged(a, "alcohol", config) for a, _ in coco_cases],
-            [label for _, label in coco_cases])
-    _cross_validated(metrics, "alcohol_coco128", coco_cases, "alcohol", config, "flags.alcohol.wine_glass_min_score",
-                     [0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5], folds=5)
+    cases = _policy_cases(dataset, config, cache, "alcohol")
+    cases += [{"source": "coco128", "set": "coco128", "label": row["any_bottle_or_wineglass"] == "1",
+               "analysis": coco[Path(row["file"]).name]} for row in coco_rows]
+    for case in cases:  # brands and alcohol words read in the photo: nothing here is chosen on these sets
+        case["read"] = bool(text_findings(case["analysis"], config.flags.advertising)["alcohol"])
+    _loso_grid(metrics, "alcohol", cases, lambda case, settings: case["read"] or bool(
+        alcohol_findings(case["analysis"], settings)), "alcohol", config, ALCOHOL_CANDIDATES)
 
-    alcohol = _labelled_youth(youth_rows, "alcohol", youth)
-    _report(metrics, "alcohol_youth", [_flagged(a, "alcohol", config) for a, _ in alcohol], [y for _, y in alcohol])
 
-
-def _litter(metrics: dict, dataset: Path, litter: dict, youth: dict, youth_rows: list[dict], config) -> None:
+def _litter(metrics: dict, dataset: Path, litter: dict, config, cache: Path | None) -> None:
+    """Litter on youth_dev + youth_dev2 (yes vs no), leave one source out; litter_street_santiago is one more source."""
     with (dataset / "litter_street_santiago" / "labels.csv").open(newline="", encoding="utf-8") as handle:
         litter_rows = list(csv.DictReader(handle))
-    litter_cases = [(litter[Path(r["file"]).name], r["litter"] == "yes") for r in litter_rows]
-    litter_cases += [(a, False) for a, label in _labelled_youth(youth_rows, "litter", youth) if not label]
-    _report(metrics, "litter", [_flagged(a, "litter", config) for a, _ in litter_cases], [y for _, y in litter_cases])
-    # One positive per fold: leave-one-out over the few litter photos.
-    _cross_validated(metrics, "litter", litter_cases, "litter", config, "flags.litter.scene_min",
-                     [0.02, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3, 1.0], folds=sum(y for _, y in litter_cases))
+    cases = _policy_cases(dataset, config, cache, "litter")
+    cases += [{"source": "litter_street_santiago", "set": "street", "label": row["litter"] == "yes",
+               "analysis": litter[Path(row["file"]).name]} for row in litter_rows]
+    _loso_grid(metrics, "litter", cases, lambda case, settings: bool(litter_findings(case["analysis"], settings)),
+               "litter", config, LITTER_CANDIDATES)
 
 
 def _text_seconds_per_photo(folder: Path, analyzer: Analyzer, config, analyses: dict) -> tuple[float, float]:
@@ -286,9 +342,9 @@ def run(dataset: Path, options: list[str]) -> dict:
     youth, coco, litter, smoking = sets.values()
     metrics: dict = {}
     if "alcohol" in kinds:
-        _alcohol(metrics, dataset, coco, youth, youth_rows, config)
+        _alcohol(metrics, dataset, coco, config, cache)
     if "litter" in kinds:
-        _litter(metrics, dataset, litter, youth, youth_rows, config)
+        _litter(metrics, dataset, litter, config, cache)
     if "tobacco" in kinds:
         _tobacco(metrics, smoking, youth, coco, youth_rows, config)
     if "advertising" in kinds:
