@@ -103,7 +103,7 @@ def test_teach_warns_when_its_figures_cannot_be_trusted(positive_sources, negati
 
 def test_an_untrusted_kind_is_never_a_strong_flag_and_a_trusted_one_only_above_every_held_out_negative():
     rng = np.random.default_rng(5)
-    positives = np.concatenate([_source(rng, 15, np.full(DIMENSION, 1.5)), _source(rng, 15, np.full(DIMENSION, 1.2))])
+    positives = np.concatenate([_source(rng, 15, rng.normal(0.0, 2.0, DIMENSION)) for _ in range(2)])
     negatives, names = _event_sources(rng, 6, 20)
     untrusted = taught.train("kind", positives, negatives, _settings(min_negatives=500), ["a"] * 15 + ["b"] * 15, names)
     assert untrusted.info["warnings"] == ["few_negatives"] and untrusted.strong_threshold > 1.0

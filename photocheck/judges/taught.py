@@ -138,6 +138,11 @@ def fold_units(x: np.ndarray, sources: list[str], similarity: float) -> np.ndarr
     return np.unique(unit, return_inverse=True)[1]
 
 
+def _splittable(units: np.ndarray) -> np.ndarray:
+    """The units, or every row apart when they are all one unit (the estimate is then optimistic; teach warns)."""
+    return units if units.max() > 0 else np.arange(len(units))
+
+
 def assign_folds(units: np.ndarray, folds: int) -> np.ndarray:
     """A fold per row: whole units, the largest first, each to the fold with the fewest rows so far."""
     sizes = np.bincount(units)
@@ -171,8 +176,8 @@ def train(
     The folds keep each source (`*_sources`: a folder name per example) and every near-duplicate group whole, so a
     negative is always scored by a model that saw nothing of its source: the thresholds are chosen across sources.
     `built_in` negatives (with a group per row) are always part of the fit. The weak threshold lets through
-    `weak_false_positive_rate` of the held-out negatives; a strong flag needs a probability above every held-out
-    negative and at least `strong_false_positive_rate`'s quantile, and is never given when `trust_warnings` has any.
+    `weak_false_positive_rate` of the held-out negatives; a strong flag needs a probability above the
+    `strong_false_positive_rate` quantile of them (0: above every one), and is never given when `trust_warnings` warns.
     """
     positive_sources = positive_sources or [""] * len(positives)
     negative_sources = negative_sources or [""] * len(negatives)
@@ -184,11 +189,9 @@ def train(
     x = np.concatenate([positives, negatives]).astype(np.float64)
     y = np.concatenate([np.ones(len(positives)), np.zeros(len(negatives))])
 
-    positive_units = fold_units(positives, positive_sources, settings.near_duplicate_similarity)
-    negative_units = fold_units(negatives, negative_sources, settings.near_duplicate_similarity)
-    count = max(2, min(settings.folds, positive_units.max() + 1, negative_units.max() + 1))
-    if positive_units.max() + 1 < 2:  # one source of near-copies: the recall estimate can only be optimistic
-        positive_units = np.arange(len(positives))
+    positive_units = _splittable(fold_units(positives, positive_sources, settings.near_duplicate_similarity))
+    negative_units = _splittable(fold_units(negatives, negative_sources, settings.near_duplicate_similarity))
+    count = min(settings.folds, int(positive_units.max()) + 1, int(negative_units.max()) + 1)
     folds = np.concatenate([assign_folds(positive_units, count), assign_folds(negative_units, count)])
     held_out = np.zeros(len(y))
     for fold in range(count):
@@ -200,10 +203,8 @@ def train(
     threshold = float(np.quantile(negative_scores, 1.0 - settings.weak_false_positive_rate, method="higher"))
     warnings = trust_warnings(len(set(positive_sources)), own_negatives, len(set(negative_sources[:own_negatives])),
                               settings)
-    strong = NEVER if warnings else max(
-        threshold, float(negative_scores.max()) + 1e-6,
-        float(np.quantile(negative_scores, 1.0 - settings.strong_false_positive_rate, method="higher")),
-    )
+    strong_quantile = np.quantile(negative_scores, 1.0 - settings.strong_false_positive_rate, method="higher")
+    strong = NEVER if warnings else float(np.nextafter(max(threshold, float(strong_quantile)), NEVER))
 
     mean, scale = _standardiser(x)
     weights, bias = fit_logistic((x - mean) / scale, y, settings.l2, settings.iterations)
