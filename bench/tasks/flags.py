@@ -3,8 +3,8 @@
     python bench/run.py flags ../shared/eval [--cache DIR] [--config FILE] [--kinds alcohol,litter,tobacco,advertising]
         [--text-region-variants]
 
-DATASET is the eval root (it holds youth_dev, youth_dev2, coco128, litter_street_santiago, smoking_cigarette). `--cache DIR`
-keeps the stage-1 analyses between runs (photocheck's own analysis cache); `--config FILE` measures other settings;
+DATASET is the eval root (it holds youth_dev, youth_dev2, coco128, litter_street_santiago, smoking_cigarette).
+`--cache DIR` keeps the stage-1 analyses between runs (photocheck's own analysis cache); `--config FILE` measures other settings;
 `--kinds` measures only those kinds (and analyses only the sets they need).
 
 Thresholds chosen on these sets are also reported cross-validated (`*_cv_*`): on each fold, the value with the best
@@ -212,10 +212,12 @@ def _tobacco_as_a_new_user(metrics: dict, positives: list, youth: list[dict], co
                        ["youth_dev"] * len(negatives) + ["coco128"] * 60, []), config)
     unseen = [c["analysis"] for c in youth if c["eval_set"] == "youth_dev2"]
     metrics["tobacco_new_user_teach_estimate_recall"] = classifier.info["cross_validated_recall"]
-    metrics["tobacco_new_user_teach_estimate_false_positive_rate"] = classifier.info["cross_validated_false_positive_rate"]
+    metrics["tobacco_new_user_teach_estimate_false_positive_rate"] = \
+        classifier.info["cross_validated_false_positive_rate"]
     metrics["tobacco_new_user_teach_warnings"] = ",".join(classifier.info["warnings"]) or "none"
     metrics["tobacco_new_user_youth_dev2_photos"] = len(unseen)
-    metrics["tobacco_new_user_youth_dev2_false_positive_rate"] = float(np.mean([_taught_flag(a, classifier) for a in unseen]))
+    metrics["tobacco_new_user_youth_dev2_false_positive_rate"] = float(np.mean(
+        [_taught_flag(a, classifier) for a in unseen]))
     metrics["tobacco_new_user_youth_dev2_strong"] = sum(_taught_flag(a, classifier, True) for a in unseen)
     metrics["tobacco_new_user_held_back_smoking_recall"] = float(np.mean([_taught_flag(a, classifier) for a in rest]))
 
@@ -225,8 +227,9 @@ def _loso_grid(metrics: dict, name: str, cases: list[dict], judged, table: str, 
     `candidates` (values per key, the most conservative first) with the best F1 on the other sources' cases.
 
     `cases`: dicts with `source`, `set` (the figure it counts in) and `label`; `judged(case, settings)` says whether
-    the photo is flagged with `settings`, the config's table `table` ("alcohol") of `[flags]` with a combination. Reports `{name}_{set}_loso_*` per set, `{name}_{set}_defaults_*` (the
-    configured values, in-sample where they were chosen on these sets) and returns the combination chosen on all."""
+    the photo is flagged with `settings`, the table `[flags.<table>]` of `config` with a combination. Reports
+    `{name}_{set}_loso_*` per set, `{name}_{set}_defaults_*` (the configured values, in-sample where they were chosen
+    on these sets) and returns the combination chosen on all."""
     keys = list(candidates)
     combos = [dict(zip(keys, values)) for values in itertools.product(*candidates.values())]
     sections = [config.with_overrides({"flags": {table: combo}}, "bench").flags[table] for combo in combos]

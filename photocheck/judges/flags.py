@@ -2,7 +2,8 @@
 
 Each flag lists the evidence a leader can check (a box in original pixels and what was seen there). A flag is
 strong (the photo is skipped) only on clear evidence: a wine glass, a drink the scene model calls beer or wine,
-a legible brand; otherwise it is weak (the photo is at most "maybe"), as for a frame full of bottles and glasses. Litter is always weak: no model knows it.
+a legible brand; otherwise it is weak (the photo is at most "maybe"), as for a frame full of bottles and glasses.
+Litter is always weak: no model knows it.
 Evidence is worded by the message catalogue (`[evidence]`): an English label for tools, the flag's detail in the
 judging language.
 """
