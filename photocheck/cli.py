@@ -287,17 +287,22 @@ def select(
 @app.command()
 def teach(
     kind: str = typer.Argument(..., help="The red-flag kind to learn, e.g. tobacco or food_fight."),
-    positive: Path = typer.Option(..., "--positive", help="Folder of photos that show it."),
-    negative: Path = typer.Option(..., "--negative", help="Folder of photos that do not (ideally your own events)."),
+    positive: list[Path] = typer.Option(
+        ..., "--positive", help="Folder of photos that show it (repeatable; every sub-folder counts as a source)."
+    ),
+    negative: list[Path] = typer.Option(
+        ..., "--negative",
+        help="Folder of photos that do not, ideally your own events (repeatable; one sub-folder per event is best).",
+    ),
     config_file: Optional[Path] = ConfigOption,
     no_cache: bool = NoCacheOption,
     lang: Optional[Language] = LangOption,
 ) -> None:
     """Learn a red-flag KIND from example photos; every later scan checks it."""
-    for folder in (positive, negative):
+    for folder in (*positive, *negative):
         if not folder.is_dir():
             _fail(message("error.not_a_folder", _language(lang), path=folder), 2)
-    config = _settings(positive, config_file, lang)
+    config = _settings(positive[0], config_file, lang)
     language = config.output.language
     with _setup_errors(language):
         try:
@@ -309,10 +314,18 @@ def teach(
             _fail(explained(exc, language), 2)
     info = result.classifier.info
     typer.echo(message(
+        "teach.sources", language, positives=info["positives"], positive_sources=info["positive_sources"],
+        negatives=info["negatives"], negative_sources=info["negative_sources"], built_in=info["built_in_negatives"],
+        folds=info["folds"],
+    ))
+    typer.echo(message(
         "teach.learnt", language, kind=kind, positives=info["positives"], negatives=info["negatives"],
         recall=f"{info['cross_validated_recall']:.2f}",
         false_positive_rate=f"{info['cross_validated_false_positive_rate']:.2f}",
     ))
+    for code in info["warnings"]:
+        typer.echo(message(f"teach.warning.{code}", language, minimum_negatives=config.teach.min_negatives,
+                           minimum_sources=config.teach.min_negative_sources), err=True)
     typer.echo(message("teach.stored", language, path=result.path))
     for path in result.unreadable:
         typer.echo(message("teach.skipped", language, path=path), err=True)

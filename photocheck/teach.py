@@ -28,26 +28,52 @@ class TeachResult:
     unreadable: list[str]
 
 
-def example_features(folder: Path, config: Config, **scan_options) -> tuple[np.ndarray, list[str]]:
-    """Features of every readable photo under `folder`, and the paths that could not be used."""
-    vectors, unreadable = [], []
-    for photo in scan(folder, config, **scan_options).photos:
-        feature = taught.features(photo.analysis) if photo.analysis.ok else None
-        if feature is None:
-            unreadable.append(photo.analysis.path)
-        else:
+@dataclass
+class Examples:
+    """Features of example photos and the source of each: the folder given, or its sub-folder holding the photo."""
+
+    vectors: np.ndarray
+    sources: list[str]
+    unreadable: list[str]
+
+
+def example_features(folders: list[Path], config: Config, **scan_options) -> Examples:
+    """Features of every readable photo under `folders`; every sub-folder (first level) is a source of its own."""
+    vectors, sources, unreadable = [], [], []
+    for folder in folders:
+        for photo in scan(folder, config, **scan_options).photos:
+            feature = taught.features(photo.analysis) if photo.analysis.ok else None
+            if feature is None:
+                unreadable.append(photo.analysis.path)
+                continue
+            parts = Path(photo.analysis.path).parts
             vectors.append(feature)
-    return (np.stack(vectors) if vectors else np.zeros((0, 0), np.float32)), unreadable
+            sources.append(str(folder / parts[0]) if len(parts) > 1 else str(folder))
+    matrix = np.stack(vectors) if vectors else np.zeros((0, 0), np.float32)
+    return Examples(matrix, sources, unreadable)
+
+
+def fit_kind(kind: str, positives: Examples, negatives: Examples, config: Config) -> taught.TaughtClassifier:
+    """The classifier of `kind` from the user's examples and the built-in negatives (photocheck/data)."""
+    built_in, groups = taught.built_in_negatives()
+    return taught.train(kind, positives.vectors, negatives.vectors, config.teach, positives.sources,
+                        negatives.sources, built_in, groups)
 
 
 def teach(
-    kind: str, positive: Path, negative: Path, config: Config, directory: Path | None = None, **scan_options
+    kind: str, positive: Path | list[Path], negative: Path | list[Path], config: Config,
+    directory: Path | None = None, **scan_options
 ) -> TeachResult:
     if not KIND_PATTERN.fullmatch(kind):
         raise TeachError("teach.bad_kind", kind=kind)
-    positives, bad_positives = example_features(positive, config, **scan_options)
-    negatives, bad_negatives = example_features(negative, config, **scan_options)
-    if len(positives) < MIN_EXAMPLES or len(negatives) < MIN_EXAMPLES:
-        raise TeachError("teach.too_few", minimum=MIN_EXAMPLES, positives=len(positives), negatives=len(negatives))
-    classifier = taught.train(kind, positives, negatives, config.teach)
-    return TeachResult(classifier, taught.save(classifier, directory), bad_positives + bad_negatives)
+    positives = example_features(_folders(positive), config, **scan_options)
+    negatives = example_features(_folders(negative), config, **scan_options)
+    if len(positives.vectors) < MIN_EXAMPLES or len(negatives.vectors) < MIN_EXAMPLES:
+        raise TeachError("teach.too_few", minimum=MIN_EXAMPLES, positives=len(positives.vectors),
+                         negatives=len(negatives.vectors))
+    classifier = fit_kind(kind, positives, negatives, config)
+    return TeachResult(classifier, taught.save(classifier, directory), positives.unreadable + negatives.unreadable)
+
+
+def _folders(folder: Path | list[Path]) -> list[Path]:
+    return [folder] if isinstance(folder, Path) else list(folder)

@@ -3,25 +3,28 @@
     python bench/run.py flags ../shared/eval [--cache DIR] [--config FILE] [--kinds alcohol,litter,tobacco,advertising]
         [--text-region-variants] [--close-look-cache DIR]
 
-DATASET is the eval root (it holds youth_dev, coco128, litter_street_santiago, smoking_cigarette). `--cache DIR`
-keeps the stage-1 analyses between runs (photocheck's own analysis cache); `--config FILE` measures other settings;
+DATASET is the eval root (it holds youth_dev, youth_dev2, coco128, litter_street_santiago, smoking_cigarette).
+`--cache DIR` keeps the stage-1 analyses between runs (photocheck's own analysis cache); `--config FILE` measures other settings;
 `--kinds` measures only those kinds (and analyses only the sets they need).
 
 Thresholds chosen on these sets are also reported cross-validated (`*_cv_*`): on each fold, the value with the best
 F1 on the other folds is chosen among candidates and applied to the held-out fold (folds stratified by label).
 
-- alcohol_coco128: images with a bottle or wine glass box vs images without (any alcohol flag counts);
-- alcohol_youth: youth_dev `alcohol` yes vs no ("unsure" left out);
+- alcohol: youth_dev + youth_dev2 `alcohol` yes vs no ("unsure" left out; `alcohol_youth_*`) and coco128 images with
+  a bottle or wine glass box vs without (`alcohol_coco128_*`); any alcohol flag counts. `_loso_` re-chooses
+  ALCOHOL_CANDIDATES for each held-out source (each youth group, and coco128 as one more source) on all the others;
+  `_defaults_` is the configured settings (in-sample: chosen on these sets);
 - advertising: youth_dev + youth_dev2 leave-one-source-out, in the scan and after the close look (see
   `_advertising` for the rows and figures; `--close-look-cache DIR` keeps the close look's readings, by default in
   the system's temporary folder); `_text_seconds_per_photo` times the OCR alone (re-run on the youth_dev photos at
   working size, at the configured `text.detect_side`), `_text_regions_seconds_per_photo` the second pass on likely
   regions (`[text_regions]`); `--text-region-variants` also measures each of TEXT_REGION_VARIANTS on youth_dev
   (analysed again per variant) and reports the variant chosen per fold (`_cv_`);
-- litter: litter_street_santiago yes vs its no plus youth_dev `litter` no;
-- tobacco (taught): the classifier of `photocheck teach` trained on one half of smoking_cigarette (split by source
-  photo, so augmented copies of one photo never straddle the halves) plus one half of the youth_dev and coco128
-  negatives, tested on the other halves, then the halves swapped. Stored in a temporary folder only.
+- litter: youth_dev + youth_dev2 `litter` yes vs no (`litter_youth_*`) and litter_street_santiago (`litter_street_*`,
+  one more source), LITTER_CANDIDATES re-chosen per held-out source as for alcohol;
+- tobacco (taught, see `_tobacco`): `photocheck teach`'s classifier from one half of smoking_cigarette and the youth
+  photos of every group but one (+ coco128, + the built-in negatives); false alarms on the held-out group's photos,
+  recall on the other half of smoking_cigarette. Nothing is stored.
 """
 
 from __future__ import annotations
@@ -35,10 +38,11 @@ from pathlib import Path
 import numpy as np
 
 from evaldata import POLICY_SETS, best_candidate, leave_one_source_out, policy_rows, policy_scans, youth_dev_rows
+from photocheck import teach
 from photocheck.close_look import TextRereader
 from photocheck.config import default_config
 from photocheck.judges import taught
-from photocheck.judges.flags import judge_flags, text_findings
+from photocheck.judges.flags import alcohol_findings, judge_flags, litter_findings, taught_findings, text_findings
 from photocheck.loading import load_photo
 from photocheck.pipeline import Analyzer, read_texts
 from photocheck.results import PhotoAnalysis
@@ -48,9 +52,9 @@ from photocheck.text_regions import read_likely_text
 
 # The eval sets each kind is measured on.
 KINDS = {
-    "alcohol": ("coco128", "youth_dev"),
-    "litter": ("litter_street_santiago", "youth_dev"),
-    "tobacco": ("smoking_cigarette", "youth_dev", "coco128"),
+    "alcohol": ("coco128",),  # + youth_dev and youth_dev2 through evaldata.policy_scans
+    "litter": ("litter_street_santiago",),
+    "tobacco": ("smoking_cigarette", "coco128"),  # + youth_dev and youth_dev2 through evaldata.policy_scans
     "advertising": (),  # youth_dev + youth_dev2 through evaldata.policy_scans
 }
 
@@ -160,55 +164,151 @@ def _source_id(name: str) -> str:
     return name.split("_jpg")[0]
 
 
-def _tobacco(metrics: dict, smoking: dict, youth: dict, coco: dict, youth_rows: list[dict], config) -> None:
-    sources = sorted({_source_id(name) for name in smoking})
-    half_of_source = {source: i % 2 for i, source in enumerate(sources)}
-    # (analysis, half, smoking?, from youth_dev?)
-    cases = [(a, half_of_source[_source_id(name)], True, False) for name, a in sorted(smoking.items())]
-    no_smoking = sorted(Path(r["file"]).name for r in youth_rows if r["tobacco"] == "no")
-    cases += [(youth[name], i % 2, False, True) for i, name in enumerate(no_smoking)]
-    cases += [(a, i % 2, False, False) for i, (_, a) in enumerate(sorted(coco.items()))]
-
-    predicted, actual, youth_false = [], [], []
-    for test_half in (0, 1):
-        train_pos = np.stack([taught.features(a) for a, half, positive, _ in cases if half != test_half and positive])
-        train_neg = np.stack([taught.features(a) for a, half, positive, _ in cases if half != test_half and not positive])
-        with tempfile.TemporaryDirectory() as folder:
-            taught.save(taught.train("tobacco", train_pos, train_neg, config.teach), Path(folder))
-            classifiers = taught.load_all(Path(folder))
-        for analysis, half, positive, from_youth in cases:
-            if half == test_half:
-                flagged = _flagged(analysis, "tobacco", config, classifiers)
-                predicted.append(flagged)
-                actual.append(positive)
-                if from_youth:
-                    youth_false.append(flagged)
-    _report(metrics, "tobacco_taught", predicted, actual)
-    metrics["tobacco_taught_youth_dev_false_positive_rate"] = float(np.mean(youth_false))
+def _taught_flag(analysis: PhotoAnalysis, classifier: taught.TaughtClassifier, strong_only: bool = False) -> bool:
+    return any(f.strong or not strong_only for f in taught_findings(analysis, [classifier]).get(classifier.kind, []))
 
 
-def _alcohol(metrics: dict, dataset: Path, coco: dict, youth: dict, youth_rows: list[dict], config) -> None:
+def _tobacco(metrics: dict, dataset: Path, smoking: dict, coco: dict, config, cache: Path | None) -> None:
+    """Taught tobacco as a user teaches it (`teach.fit_kind`: the user's examples + the built-in negatives).
+
+    Positives: one half of smoking_cigarette (split by source photo, so augmented copies stay together; one source,
+    as a user with one folder of downloaded examples). Negatives: the youth_dev + youth_dev2 photos without tobacco of
+    every group but the held-out one (each group a source) and coco128 (one source). Measured on the held-out group's
+    photos (never in the fit) and on the other half of smoking_cigarette; every group is held out once per half.
+    Only the taught classifier counts here (tobacco brands read in the photo are advertising's part)."""
+    halves = {source: i % 2 for i, source in enumerate(sorted({_source_id(name) for name in smoking}))}
+    positives = [(taught.features(a), a, halves[_source_id(name)]) for name, a in sorted(smoking.items())]
+    youth = [case for case in _policy_cases(dataset, config, cache, "tobacco") if not case["label"]]
+    coco_features = [taught.features(a) for _, a in sorted(coco.items())]
+    false_alarms, strong_false_alarms, held_back_found, estimated, warnings = [], [], [], [], set()
+    for source in sorted({case["source"] for case in youth}):
+        fitted = [case for case in youth if case["source"] != source]
+        negatives = teach.Examples(np.stack([taught.features(c["analysis"]) for c in fitted] + coco_features),
+                                   [c["source"] for c in fitted] + ["coco128"] * len(coco_features), [])
+        for half in (0, 1):
+            trained = [feature for feature, _, h in positives if h != half]
+            examples = teach.Examples(np.stack(trained), ["smoking_cigarette"] * len(trained), [])
+            classifier = teach.fit_kind("tobacco", examples, negatives, config)
+            info = classifier.info
+            estimated.append((info["cross_validated_recall"], info["cross_validated_false_positive_rate"]))
+            warnings.update(info["warnings"])
+            held_out = [case["analysis"] for case in youth if case["source"] == source]
+            false_alarms += [_taught_flag(a, classifier) for a in held_out]
+            strong_false_alarms += [_taught_flag(a, classifier, strong_only=True) for a in held_out]
+            held_back_found += [_taught_flag(a, classifier) for _, a, h in positives if h == half]
+    metrics["tobacco_taught_youth_negatives"] = len(youth)
+    metrics["tobacco_taught_youth_loso_false_positive_rate"] = float(np.mean(false_alarms))
+    metrics["tobacco_taught_youth_loso_strong_false_positive_rate"] = float(np.mean(strong_false_alarms))
+    metrics["tobacco_taught_held_back_smoking_recall"] = float(np.mean(held_back_found))
+    metrics["tobacco_taught_teach_estimate_recall"] = float(np.mean([r for r, _ in estimated]))
+    metrics["tobacco_taught_teach_estimate_false_positive_rate"] = float(np.mean([f for _, f in estimated]))
+    metrics["tobacco_taught_teach_warnings"] = ",".join(sorted(warnings)) or "none"
+    _tobacco_as_a_new_user(metrics, positives, youth, coco_features, config)
+
+
+def _tobacco_as_a_new_user(metrics: dict, positives: list, youth: list[dict], coco_features: list, config) -> None:
+    """The case of issue 12: 80 smoking photos as positives, youth_dev and 60 coco128 photos as negatives (two
+    folders); false alarms on youth_dev2 (unseen), recall on the smoking photos of other source photos."""
+    sources = sorted({_source_id(Path(a.path).name) for _, a, _ in positives})
+    taken = [(f, a) for f, a, _ in positives if _source_id(Path(a.path).name) in set(sources[:80])][:80]
+    used = {_source_id(Path(a.path).name) for _, a in taken}
+    rest = [a for _, a, _ in positives if _source_id(Path(a.path).name) not in used]
+    negatives = [c for c in youth if c["eval_set"] == "youth_dev"]
+    classifier = teach.fit_kind(
+        "tobacco", teach.Examples(np.stack([f for f, _ in taken]), ["smoking"] * len(taken), []),
+        teach.Examples(np.stack([taught.features(c["analysis"]) for c in negatives] + coco_features[:60]),
+                       ["youth_dev"] * len(negatives) + ["coco128"] * 60, []), config)
+    unseen = [c["analysis"] for c in youth if c["eval_set"] == "youth_dev2"]
+    metrics["tobacco_new_user_teach_estimate_recall"] = classifier.info["cross_validated_recall"]
+    metrics["tobacco_new_user_teach_estimate_false_positive_rate"] = \
+        classifier.info["cross_validated_false_positive_rate"]
+    metrics["tobacco_new_user_teach_warnings"] = ",".join(classifier.info["warnings"]) or "none"
+    metrics["tobacco_new_user_youth_dev2_photos"] = len(unseen)
+    metrics["tobacco_new_user_youth_dev2_false_positive_rate"] = float(np.mean(
+        [_taught_flag(a, classifier) for a in unseen]))
+    metrics["tobacco_new_user_youth_dev2_strong"] = sum(_taught_flag(a, classifier, True) for a in unseen)
+    metrics["tobacco_new_user_held_back_smoking_recall"] = float(np.mean([_taught_flag(a, classifier) for a in rest]))
+
+
+def _loso_grid(metrics: dict, name: str, cases: list[dict], judged, table: str, config, candidates: dict) -> dict:
+    """Leave-one-source-out figures of settings chosen on data: for each held-out source, the combination of
+    `candidates` (values per key, the most conservative first) with the best F1 on the other sources' cases.
+
+    `cases`: dicts with `source`, `set` (the figure it counts in) and `label`; `judged(case, settings)` says whether
+    the photo is flagged with `settings`, the table `[flags.<table>]` of `config` with a combination. Reports
+    `{name}_{set}_loso_*` per set, `{name}_{set}_defaults_*` (the configured values, in-sample where they were chosen
+    on these sets) and returns the combination chosen on all."""
+    keys = list(candidates)
+    combos = [dict(zip(keys, values)) for values in itertools.product(*candidates.values())]
+    sections = [config.with_overrides({"flags": {table: combo}}, "bench").flags[table] for combo in combos]
+    flagged = [[judged(case, section) for case in cases] for section in sections]
+    index = {id(case): i for i, case in enumerate(cases)}
+
+    def fit(training):
+        rows = [index[id(case)] for case in training]
+        return best_candidate(list(range(len(combos))), lambda c: _f1(
+            [flagged[c][i] for i in rows], [cases[i]["label"] for i in rows]))
+
+    predicted, chosen = leave_one_source_out(cases, fit, lambda c, case: flagged[c][index[id(case)]])
+    defaults = [judged(case, config.flags[table]) for case in cases]
+    for subset in sorted({case["set"] for case in cases}):
+        rows = [i for i, case in enumerate(cases) if case["set"] == subset]
+        actual = [cases[i]["label"] for i in rows]
+        _report(metrics, f"{name}_{subset}_loso", [predicted[i] for i in rows], actual)
+        _report(metrics, f"{name}_{subset}_defaults", [defaults[i] for i in rows], actual)
+    metrics[f"{name}_loso_chosen_per_source"] = "; ".join(
+        f"{source}: {combos[c]}" for source, c in chosen.items())
+    on_all = combos[fit(cases)]
+    metrics[f"{name}_chosen_on_all"] = str(on_all)
+    return on_all
+
+
+# `[flags.alcohol]` settings re-chosen per held-out source (most conservative first; 99 / 1.01 turn a rule off).
+ALCOHOL_CANDIDATES = {
+    "wine_glass_min_score": [0.5, 0.4, 0.3, 0.25, 0.2, 0.15],
+    "many_drinks": [99, 6, 4, 3, 2],
+    "container_scene_min": [1.01, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1],
+}
+# `[flags.litter]` settings re-chosen per held-out source.
+LITTER_CANDIDATES = {
+    "scene_min": [1.01, 0.3, 0.2, 0.15, 0.1, 0.08, 0.05, 0.03, 0.02],
+    "scattered_containers": [99, 6, 4, 3],
+}
+
+
+def _policy_cases(dataset: Path, config, cache: Path | None, column: str) -> list[dict]:
+    """youth_dev + youth_dev2 photos labelled yes / no in `column` ("unsure" left out), one source per group."""
+    scans = policy_scans(dataset, config, **({"cache": cache} if cache else {}))
+    return [
+        {"source": row["source"], "set": "youth", "label": row[column] == "yes", "eval_set": row["set"],
+         "analysis": scans[row["image"]].analysis}
+        for row in policy_rows(dataset) if row[column] in ("yes", "no")
+    ]
+
+
+def _alcohol(metrics: dict, dataset: Path, coco: dict, config, cache: Path | None) -> None:
+    """Alcohol on youth_dev + youth_dev2 (yes vs no), leave one source out; coco128 (bottle or wine glass boxes vs
+    none) is one more source: fitted on when a youth group is held out, measured when it is held out itself."""
     with (dataset / "coco128" / "labels_summary.csv").open(newline="", encoding="utf-8") as handle:
         coco_rows = list(csv.DictReader(handle))
-    coco_cases = [(coco[Path(r["file"]).name], r["any_bottle_or_wineglass"] == "1") for r in coco_rows]
-    _report(metrics, "alcohol_coco128", [_flagged(a, "alcohol", config) for a, _ in coco_cases],
-            [label for _, label in coco_cases])
-    _cross_validated(metrics, "alcohol_coco128", coco_cases, "alcohol", config, "flags.alcohol.wine_glass_min_score",
-                     [0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5], folds=5)
+    cases = _policy_cases(dataset, config, cache, "alcohol")
+    cases += [{"source": "coco128", "set": "coco128", "label": row["any_bottle_or_wineglass"] == "1",
+               "analysis": coco[Path(row["file"]).name]} for row in coco_rows]
+    for case in cases:  # brands and alcohol words read in the photo: nothing here is chosen on these sets
+        case["read"] = bool(text_findings(case["analysis"], config.flags.advertising)["alcohol"])
+    _loso_grid(metrics, "alcohol", cases, lambda case, settings: case["read"] or bool(
+        alcohol_findings(case["analysis"], settings)), "alcohol", config, ALCOHOL_CANDIDATES)
 
-    alcohol = _labelled_youth(youth_rows, "alcohol", youth)
-    _report(metrics, "alcohol_youth", [_flagged(a, "alcohol", config) for a, _ in alcohol], [y for _, y in alcohol])
 
-
-def _litter(metrics: dict, dataset: Path, litter: dict, youth: dict, youth_rows: list[dict], config) -> None:
+def _litter(metrics: dict, dataset: Path, litter: dict, config, cache: Path | None) -> None:
+    """Litter on youth_dev + youth_dev2 (yes vs no), leave one source out; litter_street_santiago is one more source."""
     with (dataset / "litter_street_santiago" / "labels.csv").open(newline="", encoding="utf-8") as handle:
         litter_rows = list(csv.DictReader(handle))
-    litter_cases = [(litter[Path(r["file"]).name], r["litter"] == "yes") for r in litter_rows]
-    litter_cases += [(a, False) for a, label in _labelled_youth(youth_rows, "litter", youth) if not label]
-    _report(metrics, "litter", [_flagged(a, "litter", config) for a, _ in litter_cases], [y for _, y in litter_cases])
-    # One positive per fold: leave-one-out over the few litter photos.
-    _cross_validated(metrics, "litter", litter_cases, "litter", config, "flags.litter.scene_min",
-                     [0.02, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3, 1.0], folds=sum(y for _, y in litter_cases))
+    cases = _policy_cases(dataset, config, cache, "litter")
+    cases += [{"source": "litter_street_santiago", "set": "street", "label": row["litter"] == "yes",
+               "analysis": litter[Path(row["file"]).name]} for row in litter_rows]
+    _loso_grid(metrics, "litter", cases, lambda case, settings: bool(litter_findings(case["analysis"], settings)),
+               "litter", config, LITTER_CANDIDATES)
 
 
 def _text_seconds_per_photo(folder: Path, analyzer: Analyzer, config, analyses: dict) -> tuple[float, float]:
@@ -386,16 +486,16 @@ def run(dataset: Path, options: list[str]) -> dict:
     needed = {name for kind in kinds for name in KINDS[kind]}
     sets = {
         name: _analyses(dataset / name / "images", config, analyzer, cache) if name in needed else {}
-        for name in ("youth_dev", "coco128", "litter_street_santiago", "smoking_cigarette")
+        for name in ("coco128", "litter_street_santiago", "smoking_cigarette")
     }
-    youth, coco, litter, smoking = sets.values()
+    coco, litter, smoking = sets.values()
     metrics: dict = {}
     if "alcohol" in kinds:
-        _alcohol(metrics, dataset, coco, youth, youth_rows, config)
+        _alcohol(metrics, dataset, coco, config, cache)
     if "litter" in kinds:
-        _litter(metrics, dataset, litter, youth, youth_rows, config)
+        _litter(metrics, dataset, litter, config, cache)
     if "tobacco" in kinds:
-        _tobacco(metrics, smoking, youth, coco, youth_rows, config)
+        _tobacco(metrics, dataset, smoking, coco, config, cache)
     if "advertising" in kinds:
         close_look_cache = Path(options[options.index("--close-look-cache") + 1]) if "--close-look-cache" in options \
             else Path(tempfile.gettempdir()) / "photocheck-bench-close-look"

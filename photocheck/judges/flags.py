@@ -2,7 +2,8 @@
 
 Each flag lists the evidence a leader can check (a box in original pixels and what was seen there). A flag is
 strong (the photo is skipped) only on clear evidence: a wine glass, a drink the scene model calls beer or wine,
-a legible brand; otherwise it is weak (the photo is at most "maybe"). Litter is always weak: no model knows it.
+a legible brand; otherwise it is weak (the photo is at most "maybe"), as for a frame full of bottles and glasses.
+Litter is always weak: no model knows it.
 Evidence is worded by the message catalogue (`[evidence]`): an English label for tools, the flag's detail in the
 judging language.
 """
@@ -206,6 +207,31 @@ def alcohol_findings(analysis: PhotoAnalysis, settings: Section) -> list[Finding
     if scene >= settings.scene_weak:
         seen = evidence(None, round(scene, 3), "photo_looks_like", names=_top_names(analysis.scene, settings.classes))
         findings.append(Finding(seen, scene >= settings.scene_strong))
+    return findings + drinks_in_frame(analysis, settings)
+
+
+def drinks_in_frame(analysis: PhotoAnalysis, settings: Section) -> list[Finding]:
+    """Weak evidence of drinks that fill the frame, with or without people: many bottles and glasses detected, or a
+    whole photo the scene model sees as bottles, glasses, jugs, crates or barrels (a table, a car boot, a bar).
+
+    A single drink of unknown contents proves little, and a bottle of water or a crate of vegetables looks the same
+    to these models; a frame full of them is what a leader should look at.
+    """
+    drinks = [
+        d for d in analysis.objects
+        if d.label in settings.drink_labels and (d.label != "wine glass" or d.score >= settings.wine_glass_min_score)
+    ]
+    findings = []
+    if len(drinks) >= settings.many_drinks:
+        findings += [
+            Finding(evidence(d.box, round(d.score, 3), "many_drinks", object=d.label, count=len(drinks)), False)
+            for d in drinks
+        ]
+    containers = _mass(analysis.scene, settings.container_classes)
+    if containers >= settings.container_scene_min:
+        seen = evidence(None, round(containers, 3), "photo_full_of_drinks",
+                        names=_top_names(analysis.scene, settings.container_classes))
+        findings.append(Finding(seen, False))
     return findings
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from photocheck.user_dirs import user_config_dir
 
 FEATURE_VERSION = 2  # 2: regions of the 2 largest faces only ([regions]); classifiers of older features are ignored
 TAUGHT_ENV = "PHOTOCHECK_TAUGHT_DIR"
+BUILT_IN_NEGATIVES = "taught_negatives.npz"  # made by models/build/taught_negatives.py
 
 
 def taught_dir() -> Path:
@@ -37,6 +39,19 @@ def features(analysis: PhotoAnalysis) -> np.ndarray | None:
     regions = [np.asarray(region.vector, dtype=np.float32) for region in analysis.region_embeddings]
     pooled = np.max(np.stack(regions), axis=0) if regions else photo
     return np.concatenate([photo, pooled])
+
+
+def built_in_negatives() -> tuple[np.ndarray | None, list[str]]:
+    """Features of photos that show none of the kinds a user teaches (people, pets, landscapes, a bar), made from
+    redistributable photos (see models/README.md), and the source photo of each row (augmented copies share it);
+    (None, []) when the file is missing or holds features of another FEATURE_VERSION."""
+    resource = resources.files("photocheck.data").joinpath(BUILT_IN_NEGATIVES)
+    if not resource.is_file():
+        return None, []
+    with resource.open("rb") as handle, np.load(handle) as stored:
+        if int(stored["feature_version"]) != FEATURE_VERSION:
+            return None, []
+        return stored["features"].astype(np.float32), [str(group) for group in stored["groups"]]
 
 
 @dataclass
@@ -89,30 +104,121 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, iterations: int) -> tu
     return weights, bias
 
 
-def train(kind: str, positives: np.ndarray, negatives: np.ndarray, settings) -> TaughtClassifier:
-    """Fit on all examples; thresholds come from cross-validated scores of the negatives (`settings`: [teach])."""
+NEVER = 2.0  # a threshold no probability reaches: a taught kind that cannot be trusted is never a strong flag
+
+
+def _joined(group: np.ndarray, members: np.ndarray) -> None:
+    """Gives every row of the groups that `members` (a row mask) touch the smallest of their group numbers."""
+    touched = np.unique(group[members])
+    group[np.isin(group, touched)] = touched.min()
+
+
+def near_duplicate_groups(x: np.ndarray, similarity: float) -> np.ndarray:
+    """A group number per row: rows whose whole-photo embeddings (the first half of `features`) have at least this
+    cosine similarity share a group, and so do rows linked through others (augmented copies, burst shots)."""
+    photo = x[:, : x.shape[1] // 2]
+    unit = photo / (np.linalg.norm(photo, axis=1, keepdims=True) + 1e-9)
+    linked = unit @ unit.T >= similarity
+    group = np.arange(len(x))
+    for row in linked:
+        _joined(group, row)
+    return np.unique(group, return_inverse=True)[1]
+
+
+def fold_units(x: np.ndarray, sources: list[str], similarity: float) -> np.ndarray:
+    """What must stay in one cross-validation fold: a source (folder) when there are several, and near-duplicates
+    always (a group spanning two folders joins them); with one source, every photo apart from its near-duplicates."""
+    if len(set(sources)) > 1:
+        unit = np.unique(np.asarray(sources, dtype=object), return_inverse=True)[1]
+    else:
+        unit = np.arange(len(x))
+    duplicates = near_duplicate_groups(x, similarity)
+    for group in np.unique(duplicates):
+        _joined(unit, duplicates == group)
+    return np.unique(unit, return_inverse=True)[1]
+
+
+def _splittable(units: np.ndarray) -> np.ndarray:
+    """The units, or every row apart when they are all one unit (the estimate is then optimistic; teach warns)."""
+    return units if units.max() > 0 else np.arange(len(units))
+
+
+def assign_folds(units: np.ndarray, folds: int) -> np.ndarray:
+    """A fold per row: whole units, the largest first, each to the fold with the fewest rows so far."""
+    sizes = np.bincount(units)
+    load = np.zeros(folds, dtype=int)
+    fold_of_unit = np.zeros(len(sizes), dtype=int)
+    for unit in np.argsort(-sizes, kind="stable"):
+        fold_of_unit[unit] = int(np.argmin(load))
+        load[fold_of_unit[unit]] += sizes[unit]
+    return fold_of_unit[units]
+
+
+def trust_warnings(positive_sources: int, negatives: int, negative_sources: int, settings) -> list[str]:
+    """Why a taught kind's cross-validated figures cannot be trusted (message codes under [teach.warning])."""
+    warnings = []
+    if positive_sources < 2:
+        warnings.append("one_positive_source")
+    if negatives < settings.min_negatives:
+        warnings.append("few_negatives")
+    if negative_sources < settings.min_negative_sources:
+        warnings.append("few_negative_sources")
+    return warnings
+
+
+def train(
+    kind: str, positives: np.ndarray, negatives: np.ndarray, settings,
+    positive_sources: list[str] | None = None, negative_sources: list[str] | None = None,
+    built_in: np.ndarray | None = None, built_in_groups: list[str] | None = None,
+) -> TaughtClassifier:
+    """Fit on all examples; thresholds come from cross-validated scores of the negatives (`settings`: [teach]).
+
+    The folds keep each source (`*_sources`: a folder name per example) and every near-duplicate group whole, so a
+    negative is always scored by a model that saw nothing of its source: the thresholds are chosen across sources.
+    `built_in` negatives (with a group per row) are always part of the fit. The weak threshold lets through
+    `weak_false_positive_rate` of the held-out negatives; a strong flag needs a probability above the
+    `strong_false_positive_rate` quantile of them (0: above every one), and is never given when `trust_warnings` warns.
+    """
+    positive_sources = positive_sources or [""] * len(positives)
+    negative_sources = negative_sources or [""] * len(negatives)
+    built_in = np.zeros((0, positives.shape[1]), np.float32) if built_in is None else built_in
+    built_in_groups = built_in_groups or []
+    own_negatives = len(negatives)
+    negatives = np.concatenate([negatives, built_in.astype(negatives.dtype)])
+    negative_sources = list(negative_sources) + [f"built-in:{group}" for group in built_in_groups]
     x = np.concatenate([positives, negatives]).astype(np.float64)
     y = np.concatenate([np.ones(len(positives)), np.zeros(len(negatives))])
-    rng = np.random.default_rng(0)
-    folds = rng.permutation(len(y)) % max(2, min(settings.folds, int(y.sum()), int(len(y) - y.sum())))
+
+    positive_units = _splittable(fold_units(positives, positive_sources, settings.near_duplicate_similarity))
+    negative_units = _splittable(fold_units(negatives, negative_sources, settings.near_duplicate_similarity))
+    count = min(settings.folds, int(positive_units.max()) + 1, int(negative_units.max()) + 1)
+    folds = np.concatenate([assign_folds(positive_units, count), assign_folds(negative_units, count)])
     held_out = np.zeros(len(y))
-    for fold in np.unique(folds):
+    for fold in range(count):
         train_rows, test_rows = folds != fold, folds == fold
         mean, scale = _standardiser(x[train_rows])
         weights, bias = fit_logistic((x[train_rows] - mean) / scale, y[train_rows], settings.l2, settings.iterations)
         held_out[test_rows] = 1.0 / (1.0 + np.exp(-np.clip((x[test_rows] - mean) / scale @ weights + bias, -80, 80)))
     negative_scores = held_out[y == 0]
-    threshold = float(np.quantile(negative_scores, 1.0 - settings.weak_false_positive_rate))
-    strong = max(threshold, float(np.quantile(negative_scores, 1.0 - settings.strong_false_positive_rate)))
+    threshold = float(np.quantile(negative_scores, 1.0 - settings.weak_false_positive_rate, method="higher"))
+    warnings = trust_warnings(len(set(positive_sources)), own_negatives, len(set(negative_sources[:own_negatives])),
+                              settings)
+    strong_quantile = np.quantile(negative_scores, 1.0 - settings.strong_false_positive_rate, method="higher")
+    strong = NEVER if warnings else float(np.nextafter(max(threshold, float(strong_quantile)), NEVER))
 
     mean, scale = _standardiser(x)
     weights, bias = fit_logistic((x - mean) / scale, y, settings.l2, settings.iterations)
     info = {
         "feature_version": FEATURE_VERSION,
         "positives": int(y.sum()),
-        "negatives": int(len(y) - y.sum()),
+        "negatives": own_negatives,
+        "built_in_negatives": len(built_in),
+        "positive_sources": len(set(positive_sources)),
+        "negative_sources": len(set(negative_sources[:own_negatives])),
+        "folds": count,
         "cross_validated_recall": round(float(np.mean(held_out[y == 1] >= threshold)), 3),
         "cross_validated_false_positive_rate": round(float(np.mean(negative_scores >= threshold)), 3),
+        "warnings": warnings,
     }
     return TaughtClassifier(
         kind, mean.astype(np.float32), scale.astype(np.float32), weights.astype(np.float32), float(bias),
