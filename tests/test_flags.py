@@ -222,6 +222,10 @@ def test_brand_matching(text, brand):
         ("1933-2008", False),
         ("Chiro Sint-Jozef", True),
         ("KSB Meisjes", False),  # a name misread by a letter is not the movement's
+        ("KLJMeisjes", True),  # OCR lost the space at the change of case
+        ("ChiroHeide", True),
+        ("FOSFAAT", False),  # one case throughout: never split, so no movement acronym hides in it
+        ("Fosters", False),
     ],
 )
 def test_movement_names_are_recognised_through_look_alike_digits(text, allowed):

@@ -13,6 +13,7 @@ tried with the digits OCR confuses with letters read as those letters ("K5A", "8
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,6 +33,8 @@ CUT_OFF_SHARE = 0.6
 PUBLIC_CATEGORY = "public"  # the category of names from the public list
 ALCOHOL_WORD_REST = 4  # letters that must follow an alcohol word used as a prefix ("bierhuis")
 # Digits PP-OCR reads for letters of a similar shape; "1" stands for an "i" as often as for an "l".
+# Inside a word: capitals followed by a capitalised word ("KSA|Jongens"), or a small letter followed by a capital.
+CASE_CHANGE = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])|(?<=[a-z])(?=[A-Z])")
 LOOK_ALIKE_LETTERS = (str.maketrans("0158", "oisb"), str.maketrans("0158", "olsb"))
 
 
@@ -136,9 +139,13 @@ def find_public_brands(text: str) -> list[BrandMatch]:
 
 
 def is_allowed(text: str) -> bool:
-    """True when the line names a youth movement (any word or run of words)."""
+    """True when the line names a youth movement (any word or run of words). OCR drops the space between tightly set
+    words, so a change of case inside a word ("KSAJongens", "ChiroHeide") is read as a space as well; a word in one
+    case throughout is never split ("FOSTERS" does not hide the "FOS" movement)."""
     known = lexicon()
-    return any(run in known.allowed for run in runs(normalise(text).split()))
+    return any(
+        run in known.allowed for line in (text, CASE_CHANGE.sub(" ", text)) for run in runs(normalise(line).split())
+    )
 
 
 def alcohol_words(text: str) -> list[str]:
