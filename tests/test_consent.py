@@ -76,7 +76,7 @@ def test_each_partner_listed_from_one_photo_is_found_in_another_photo(analysed, 
     assert again.verdict == "skip"
     assert {r.values["name"] for r in again.reasons if r.code == "reason.consent.listed"} == {"Noor", "Sam"}
     assert judge(analysed["astronaut.jpg"], with_list).consent == []
-    # Known false match (README): Sam also resembles the left man of group_three_smiling (cosine ~0.70 against
+    # Known false match (docs/consent.md): Sam also resembles the left man of group_three_smiling (cosine ~0.70 against
     # 0.75 for Sam himself); Noor matches nobody else.
     assert [m.name for m in judge(analysed["group_three_smiling.jpg"], with_list).consent] in (["Sam"], [])
 
@@ -171,7 +171,7 @@ def test_a_dragged_consent_folder_lists_the_child_and_is_never_scanned_as_event_
     report = (tmp_path / "kamp-photocheck" / "report.html").read_text(encoding="utf-8")
     assert "no photos: Sam" in report and 'id="consent"' in report
     # everyone once: the three men of the pick are shown; Sam, on the list, is nobody to show. (Sam's partner is
-    # taken for the left man of the pick: the known false match of this pair, README "Consent list".)
+    # taken for the left man of the pick: the known false match of this pair, docs/consent.md.)
     shown = re.search(r"The picks show (\d+) of the (\d+) different people", cli.output)
     assert shown is not None and int(shown[1]) == 3 and int(shown[2]) >= 3
     assert 'id="coverage"' in report
