@@ -17,6 +17,7 @@ F1 on the other folds is chosen among candidates and applied to the held-out fol
   close look (every photo's text read again at `close_look_text_side`, as `select` does for its candidates);
   `_text_seconds_per_photo` times the OCR alone (re-run on the youth_dev photos at working size, at the configured
   `text.detect_side`), `_text_regions_seconds_per_photo` the second pass on likely regions (`[text_regions]`);
+  `advertising_youth_dev2_close_look_*` counts youth_dev2 the same way after the close look (when present);
   `--text-region-variants` also measures each of TEXT_REGION_VARIANTS (youth_dev analysed again per variant) and
   reports the variant chosen per fold (`_cv_`);
 - litter: litter_street_santiago yes vs its no plus youth_dev `litter` no;
@@ -249,7 +250,9 @@ def _close_look(folder: Path, analyses: dict[str, PhotoAnalysis], config) -> tup
     return looked, (time.perf_counter() - started) / max(1, len(analyses))
 
 
-def _advertising(metrics: dict, dataset: Path, youth: dict, youth_rows: list[dict], config, analyzer) -> None:
+def _advertising(
+    metrics: dict, dataset: Path, youth: dict, youth_rows: list[dict], config, analyzer, cache: Path | None
+) -> None:
     folder = dataset / "youth_dev" / "images"
     advertising = _labelled_youth(youth_rows, "advertising_or_logo", youth)
     metrics["advertising_text_detect_side"] = config.text.detect_side
@@ -268,6 +271,16 @@ def _advertising(metrics: dict, dataset: Path, youth: dict, youth_rows: list[dic
                      "flags.advertising.large_text_height", LARGE_TEXT_HEIGHTS, folds=3)
     _report(metrics, "advertising_youth_close_look", [_flagged(a, "advertising", config) for a, _ in closely],
             [y for _, y in closely])
+
+    second = dataset / "youth_dev2"
+    if second.is_dir():  # counted the same way, with the settings as they are (nothing chosen on it here)
+        folder2 = second / "images"
+        looked2, metrics["advertising_youth_dev2_close_look_seconds_per_photo"] = _close_look(
+            folder2, _analyses(folder2, config, analyzer, cache), config
+        )
+        closely2 = _labelled_youth(youth_dev_rows(second), "advertising_or_logo", looked2)
+        _report(metrics, "advertising_youth_dev2_close_look",
+                [_flagged(a, "advertising", config) for a, _ in closely2], [y for _, y in closely2])
 
 
 def run(dataset: Path, options: list[str]) -> dict:
@@ -292,7 +305,7 @@ def run(dataset: Path, options: list[str]) -> dict:
     if "tobacco" in kinds:
         _tobacco(metrics, smoking, youth, coco, youth_rows, config)
     if "advertising" in kinds:
-        _advertising(metrics, dataset, youth, youth_rows, config, analyzer)
+        _advertising(metrics, dataset, youth, youth_rows, config, analyzer, cache)
         if "--text-region-variants" in options:
             _text_regions(metrics, dataset, youth_rows, config, cache)
     return metrics
