@@ -8,6 +8,7 @@ alike (cosine) to a face of an earlier pick; `bench/run.py face_identity` measur
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,21 +45,25 @@ class FaceDescriber:
     """A :data:`Describe` reading the photos' files under `root` (the scanned folder) at the scan's working size.
 
     The model is loaded on the first photo that has a recognisable face; every photo is decoded at most once and
-    its descriptors are remembered for later calls (the close look selects several times).
+    its descriptors are remembered for later calls (the close look selects several times). `seconds` adds up the
+    time spent describing.
     """
 
     def __init__(self, root: Path, config: Config):
         self.root, self.config = root, config
         self._known: dict[str, np.ndarray] = {}
         self._model: FaceDescriptor | None = None
+        self.seconds = 0.0
 
     def __call__(self, photos: list[PhotoResult]) -> dict[str, np.ndarray]:
+        started = time.perf_counter()
         for photo in photos:
             path = photo.analysis.path
             if path not in self._known:
                 descriptors = self._describe(photo)
                 if descriptors is not None:
                     self._known[path] = descriptors
+        self.seconds += time.perf_counter() - started
         return {photo.analysis.path: self._known[photo.analysis.path] for photo in photos
                 if photo.analysis.path in self._known}
 
