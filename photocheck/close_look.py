@@ -131,16 +131,16 @@ def select_closely(
 ) -> tuple[ScanResult, Selection]:
     """The selection, after the close look unless it is off (`close_look` False, or see :func:`is_on`). Returns the
     scan result with the close-look analyses in place of the first ones, so every output shows what was read, and
-    the time of each stage added to `tool.timings`: the face descriptors, the close look (in `pool`, else in worker
-    processes started for it) and the rest of the selection ("grouping").
+    the time of each stage added to `tool.timings`: the face descriptors and the close look (both in `pool`, else in
+    worker processes started for them) and the rest of the selection ("grouping").
     The candidates' faces are compared on the photos' files under `root` (photocheck/people_shown.py)."""
     started = time.perf_counter()
-    describe = FaceDescriber(root, config)
     reanalyse = None
-    if not (close_look and is_on(config)):
-        selected = result, select(result, config, top, per_day, describe)
-    else:
-        with nullcontext(pool) if pool is not None else WorkerPool(config, default_workers(config)) as workers:
+    with nullcontext(pool) if pool is not None else WorkerPool(config, default_workers(config)) as workers:
+        describe = FaceDescriber(root, config, workers)
+        if not (close_look and is_on(config)):
+            selected = result, select(result, config, top, per_day, describe)
+        else:
             reanalyse = TextRereader(root, config, pool=workers, cache=cache, progress=progress)
             selected = look_closely(result, config, reanalyse, top=top, per_day=per_day, describe=describe)
     reading = reanalyse.seconds if reanalyse else 0.0

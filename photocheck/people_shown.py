@@ -15,11 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from photocheck.config import Config
-from photocheck.loading import PhotoLoadError, load_photo
-from photocheck.models.base import ModelStore
-from photocheck.models.face_descriptor import DIMENSIONS, FaceDescriptor
+from photocheck.models.face_descriptor import DIMENSIONS
 from photocheck.results import Face
 from photocheck.scan import PhotoResult, source_path
+from photocheck.workers import DescribeFaces, WorkerPool
 
 # Photos -> {photo path: [k, 1024] L2-normalised descriptors of its k recognisable faces}; a photo that cannot be
 # read again is left out (its faces are then not compared).
@@ -42,44 +41,37 @@ def new_face_count(faces: np.ndarray, shown: np.ndarray, same_face_similarity: f
 
 
 class FaceDescriber:
-    """A :data:`Describe` reading the photos' files under `root` (the scanned folder) at the scan's working size.
+    """A :data:`Describe` reading the photos' files under `root` (the scanned folder) at the scan's working size, in
+    `pool` (the flow's worker processes; without one, in this process).
 
     The model is loaded on the first photo that has a recognisable face; every photo is decoded at most once and
     its descriptors are remembered for later calls (the close look selects several times). `seconds` adds up the
     time spent describing.
     """
 
-    def __init__(self, root: Path, config: Config):
+    def __init__(self, root: Path, config: Config, pool: WorkerPool | None = None):
         self.root, self.config = root, config
+        self.pool = pool or WorkerPool(config, 1)
         self._known: dict[str, np.ndarray] = {}
-        self._model: FaceDescriptor | None = None
         self.seconds = 0.0
 
     def __call__(self, photos: list[PhotoResult]) -> dict[str, np.ndarray]:
         started = time.perf_counter()
+        jobs, paths = [], []
         for photo in photos:
             path = photo.analysis.path
-            if path not in self._known:
-                descriptors = self._describe(photo)
-                if descriptors is not None:
-                    self._known[path] = descriptors
+            if path in self._known:
+                continue
+            faces = recognisable_faces(photo)
+            file = source_path(path, self.root)
+            if not faces:
+                self._known[path] = np.zeros((0, DIMENSIONS), np.float32)
+            elif file is not None:  # a path leading out of the folder is not read: its faces are not compared
+                jobs.append(DescribeFaces(len(jobs), file, [face.box for face in faces]))
+                paths.append(path)
+        for index, descriptors in self.pool.describe(jobs):
+            if descriptors is not None:  # None: the file can no longer be read
+                self._known[paths[index]] = descriptors
         self.seconds += time.perf_counter() - started
         return {photo.analysis.path: self._known[photo.analysis.path] for photo in photos
                 if photo.analysis.path in self._known}
-
-    def _describe(self, photo: PhotoResult) -> np.ndarray | None:
-        """Descriptors of the photo's recognisable faces, or None when its file cannot be read again."""
-        faces = recognisable_faces(photo)
-        if not faces:
-            return np.zeros((0, DIMENSIONS), np.float32)
-        file = source_path(photo.analysis.path, self.root)
-        if file is None:
-            return None
-        loading = self.config.loading
-        try:
-            loaded = load_photo(file, loading.working_size, loading.max_megapixels)
-        except PhotoLoadError:
-            return None
-        if self._model is None:
-            self._model = FaceDescriptor(ModelStore())
-        return self._model.describe(loaded.rgb, [face.box.scaled(1.0 / loaded.scale) for face in faces])

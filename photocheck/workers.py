@@ -11,19 +11,22 @@ import ctypes
 import multiprocessing
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from photocheck.config import Config, Section
 from photocheck.models.base import ModelFileError, ModelStore
+from photocheck.loading import PhotoLoadError, load_photo
+from photocheck.models.face_descriptor import FaceDescriptor
 from photocheck.models.text_reader import TextReader
 from photocheck.pipeline import Analyzer, reread_texts
-from photocheck.results import PhotoAnalysis, failed
+from photocheck.results import Box, PhotoAnalysis, failed
 
 
 @dataclass(frozen=True)
@@ -93,10 +96,10 @@ def analyse_all(
 
 
 class WorkerPool:
-    """Worker processes that serve a whole flow: the scan's analyses, then the close look's re-reads
-    (photocheck/close_look.py), with the models each worker loaded once. With one worker, everything runs in this
-    process. Nothing starts before the first job (a flow served by the cache starts no process), and each worker
-    loads only what its jobs need: the Analyzer for an analysis, the text reader alone for a re-read.
+    """Worker processes that serve a whole flow: the scan's analyses, then the selection's face descriptors and the
+    close look's re-reads (photocheck/people_shown.py, photocheck/close_look.py), with the models each worker loaded
+    once. With one worker, everything runs in this process. Nothing starts before the first job (a flow served by the
+    cache starts no process for its scan), and each worker loads only what its jobs need.
     """
 
     def __init__(self, config: Config, workers: int, analyzer: Analyzer | None = None):
@@ -117,56 +120,53 @@ class WorkerPool:
             self._pool = None
 
     def analyse(self, jobs: list[Job]) -> Iterator[tuple[int, PhotoAnalysis]]:
-        """(job index, analysis) for every job, in completion order."""
-        if self.workers == 1 or len(jobs) <= 1 and self._pool is None:
-            if jobs:
-                reuse_freed_memory()
-            for job in jobs:
-                yield job.index, analyse_safely(self._local.analyzer(), job)
-            return
-        pending = {self._processes().submit(_analyse_in_worker, job): job for job in jobs}
-        yield from self._collect(pending, lambda job, error: (job.index, failed(job.display_path, error)))
+        """(job index, analysis) for every job, in completion order; a model file that cannot be loaded raises."""
+        return self._run("analyse", jobs, lambda job, error: failed(job.display_path, error))
 
     def reread(self, jobs: list[Reread]) -> Iterator[tuple[int, PhotoAnalysis]]:
-        """(job index, the job's analysis with its text read again by `closer_text`) for every job, in completion
-        order. A model file that cannot be loaded raises; any other error fails that photo only."""
-        if self.workers == 1:
+        """(job index, the job's analysis with its text read again with `job.closer`) for every job, in completion
+        order; a model file that cannot be loaded raises, any other error fails that photo only."""
+        return self._run("reread", jobs, lambda job, error: failed(job.first.path, error))
+
+    def describe(self, jobs: list[DescribeFaces]) -> Iterator[tuple[int, np.ndarray | None]]:
+        """(job index, [k, 1024] descriptors of the job's faces, or None when its file cannot be read again) for
+        every job, in completion order."""
+        return self._run("describe", jobs, lambda job, error: None)
+
+    def _run(self, method: str, jobs: list, crashed: Callable) -> Iterator[tuple[int, object]]:
+        # One job alone is not worth starting the processes for.
+        if self.workers == 1 or (len(jobs) <= 1 and self._pool is None):
             if jobs:
                 reuse_freed_memory()
             for job in jobs:
-                yield job.index, self._local.reread(job)
+                yield job.index, getattr(self._local, method)(job)
             return
-        pending = {self._processes().submit(_reread_in_worker, job): job for job in jobs}
-        yield from self._collect(pending, lambda job, error: (job.index, failed(job.first.path, error)))
-
-    def _processes(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            threads = threads_per_worker(self.workers)
-            # "spawn" everywhere: forking a process that already runs onnxruntime threads can deadlock the child.
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker,
-                initargs=(self.config, ModelStore().directory, threads),
-            )
-        return self._pool
-
-    @staticmethod
-    def _collect(pending: dict, crashed) -> Iterator[tuple[int, PhotoAnalysis]]:
+        pending = {self._processes().submit(_in_worker, method, job): job for job in jobs}
         try:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     job = pending.pop(future)
                     try:
-                        yield future.result()
+                        yield job.index, future.result()
                     except BrokenProcessPool:
                         # A worker died (killed, out of memory, a crash in native code): which photo did it is
                         # unknown, so every unfinished photo gets the error; a rerun retries them.
-                        yield crashed(job, "analysis process crashed; run the scan again")
+                        yield job.index, crashed(job, "analysis process crashed; run the scan again")
         finally:
             for future in pending:
                 future.cancel()
+
+    def _processes(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # "spawn" everywhere: forking a process that already runs onnxruntime threads can deadlock the child.
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(self.config, ModelStore().directory, threads_per_worker(self.workers)),
+            )
+        return self._pool
 
 
 @dataclass(frozen=True)
@@ -179,13 +179,23 @@ class Reread:
     closer: Config
 
 
+@dataclass(frozen=True)
+class DescribeFaces:
+    """A face-descriptor job: the faces at `boxes` (original pixels) of `file`, decoded at the working size."""
+
+    index: int
+    file: Path
+    boxes: list[Box]
+
+
 class _Models:
     """The models of one process, each loaded at its first use: the Analyzer for analyses, a text reader at the
-    close-look size for re-reads (sharing the Analyzer's OCR engine when it is loaded)."""
+    close-look size for re-reads (sharing the Analyzer's OCR engine when it is loaded), the face descriptor."""
 
     def __init__(self, config: Config, store: ModelStore, analyzer: Analyzer | None = None):
         self.config, self.store, self._analyzer = config, store, analyzer
         self._readers: dict[int, TextReader] = {}
+        self._descriptor: FaceDescriptor | None = None
 
     def analyzer(self) -> Analyzer:
         if self._analyzer is None:
@@ -200,13 +210,25 @@ class _Models:
                 self._readers[text.detect_side] = TextReader(self.store, text.detect_side, text.min_score)
         return self._readers[text.detect_side]
 
+    def analyse(self, job: Job) -> PhotoAnalysis:
+        return analyse_safely(self.analyzer(), job)
+
     def reread(self, job: Reread) -> PhotoAnalysis:
-        """The re-read analysis; a model that cannot be loaded raises, any other error fails this photo only."""
         reader = self.reader(job.closer.text)
         try:
             return reread_texts(reader, job.file, job.first, job.closer)
         except Exception as exc:  # noqa: BLE001 - reported per photo, the close look goes on
             return failed(job.first.path, f"close look failed: {type(exc).__name__}: {exc}")
+
+    def describe(self, job: DescribeFaces) -> np.ndarray | None:
+        loading = self.config.loading
+        try:
+            loaded = load_photo(job.file, loading.working_size, loading.max_megapixels)
+        except PhotoLoadError:
+            return None
+        if self._descriptor is None:
+            self._descriptor = FaceDescriptor(self.store)
+        return self._descriptor.describe(loaded.rgb, [box.scaled(1.0 / loaded.scale) for box in job.boxes])
 
 
 # The models of this worker process, created by the pool initializer.
@@ -221,9 +243,5 @@ def _start_worker(config: Config, models_directory: Path, threads: int) -> None:
     _worker_models = _Models(config, ModelStore(models_directory, threads=threads))
 
 
-def _analyse_in_worker(job: Job) -> tuple[int, PhotoAnalysis]:
-    return job.index, analyse_safely(_worker_models.analyzer(), job)
-
-
-def _reread_in_worker(job: Reread) -> tuple[int, PhotoAnalysis]:
-    return job.index, _worker_models.reread(job)
+def _in_worker(method: str, job) -> object:
+    return getattr(_worker_models, method)(job)
