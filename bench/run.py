@@ -10,7 +10,8 @@ import importlib
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The checkout's own photocheck (its root) before an installed one, then the bench's helpers (bench/).
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]
 
 
 def available_tasks() -> list[str]:

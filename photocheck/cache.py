@@ -33,7 +33,7 @@ CACHE_FILE = "analyses.sqlite"
 # here only costs a needless re-analysis after it changes, never a stale result.
 NOT_STAGE_ONE_CODE = (
     "judges", "outputs", "cli.py", "flow.py", "scan.py", "scan_file.py", "cache.py", "workers.py", "i18n.py",
-    "selection.py", "close_look.py", "teach.py", "uniform_calibration.py", "config_files.py",
+    "selection.py", "close_look.py", "people_shown.py", "teach.py", "uniform_calibration.py", "config_files.py",
 )
 
 

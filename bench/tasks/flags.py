@@ -1,7 +1,7 @@
 """Red flags: precision and recall per kind on the evaluation sets.
 
     python bench/run.py flags ../shared/eval [--cache DIR] [--config FILE] [--kinds alcohol,litter,tobacco,advertising]
-        [--text-region-variants] [--close-look-variants]
+        [--text-region-variants] [--close-look-places text,objects,frame]
 
 DATASET is the eval root (it holds youth_dev, coco128, litter_street_santiago, smoking_cigarette). `--cache DIR`
 keeps the stage-1 analyses between runs (photocheck's own analysis cache); `--config FILE` measures other settings;
@@ -18,7 +18,8 @@ F1 on the other folds is chosen among candidates and applied to the held-out fol
   `_text_seconds_per_photo` times the OCR alone (re-run on the youth_dev photos at working size, at the configured
   `text.detect_side`), `_text_regions_seconds_per_photo` the second pass on likely regions (`[text_regions]`);
   `advertising_youth_dev2_close_look_*` counts youth_dev2 the same way after the close look (when present);
-  `--close-look-variants` also measures the close look reading each of CLOSE_LOOK_PLACES (on the same first looks);
+  `--close-look-places A,B` also measures the close look reading each of those `[text_regions] close_look_places`
+  (on the same first looks);
   `--text-region-variants` also measures each of TEXT_REGION_VARIANTS (youth_dev analysed again per variant) and
   reports the variant chosen per fold (`_cv_`);
 - litter: litter_street_santiago yes vs its no plus youth_dev `litter` no;
@@ -57,9 +58,6 @@ KINDS = {
     "tobacco": ("smoking_cigarette", "youth_dev", "coco128"),
     "advertising": ("youth_dev",),
 }
-
-# Where the close look reads (`[text_regions] close_look_places`), compared by --close-look-variants.
-CLOSE_LOOK_PLACES = ("text", "objects", "frame")
 
 # Candidates for `[flags.advertising] large_text_height` (share of the photo height), re-chosen per fold.
 LARGE_TEXT_HEIGHTS = [0.02, 0.025, 0.03, 0.04, 0.05, 0.07, 0.1, 1.0]
@@ -256,7 +254,7 @@ def _close_look(folder: Path, analyses: dict[str, PhotoAnalysis], config) -> tup
 
 def _advertising(
     metrics: dict, dataset: Path, youth: dict, youth_rows: list[dict], config, analyzer, cache: Path | None,
-    variants: bool,
+    variants: list[str],
 ) -> None:
     folder = dataset / "youth_dev" / "images"
     advertising = _labelled_youth(youth_rows, "advertising_or_logo", youth)
@@ -281,16 +279,15 @@ def _advertising(
     youth2 = _analyses(second / "images", config, analyzer, cache) if second.is_dir() else {}
     if youth2:  # counted the same way, with the settings as they are (nothing chosen on it here)
         _youth_dev2_close_look(metrics, "advertising_youth_dev2_close_look", second, youth2, config)
-    if variants:
-        for variant in CLOSE_LOOK_PLACES:
-            varied = config.with_overrides({"text_regions": {"close_look_places": variant}}, f"bench {variant}")
-            name = f"advertising_close_look_places_{variant}"
-            looked, metrics[f"{name}_seconds_per_photo"] = _close_look(folder, youth, varied)
-            closely = _labelled_youth(youth_rows, "advertising_or_logo", looked)
-            _report(metrics, f"{name}_youth", [_flagged(a, "advertising", varied) for a, _ in closely],
-                    [y for _, y in closely])
-            if youth2:
-                _youth_dev2_close_look(metrics, f"{name}_youth_dev2", second, youth2, varied)
+    for variant in variants:
+        varied = config.with_overrides({"text_regions": {"close_look_places": variant}}, f"bench {variant}")
+        name = f"advertising_close_look_places_{variant}"
+        looked, metrics[f"{name}_seconds_per_photo"] = _close_look(folder, youth, varied)
+        closely = _labelled_youth(youth_rows, "advertising_or_logo", looked)
+        _report(metrics, f"{name}_youth", [_flagged(a, "advertising", varied) for a, _ in closely],
+                [y for _, y in closely])
+        if youth2:
+            _youth_dev2_close_look(metrics, f"{name}_youth_dev2", second, youth2, varied)
 
 
 def _youth_dev2_close_look(metrics: dict, name: str, second: Path, analyses: dict, config) -> None:
@@ -321,7 +318,8 @@ def run(dataset: Path, options: list[str]) -> dict:
     if "tobacco" in kinds:
         _tobacco(metrics, smoking, youth, coco, youth_rows, config)
     if "advertising" in kinds:
-        _advertising(metrics, dataset, youth, youth_rows, config, analyzer, cache, "--close-look-variants" in options)
+        places = options[options.index("--close-look-places") + 1].split(",") if "--close-look-places" in options else []
+        _advertising(metrics, dataset, youth, youth_rows, config, analyzer, cache, places)
         if "--text-region-variants" in options:
             _text_regions(metrics, dataset, youth_rows, config, cache)
     return metrics

@@ -14,6 +14,7 @@ import base64
 import html
 import io
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PIL import Image
@@ -24,6 +25,7 @@ from photocheck.loading import PhotoLoadError, load_photo
 from photocheck.results import Box, Flag
 from photocheck.scan import PhotoResult, ScanResult, source_path
 from photocheck.selection import UNDATED, Check, Pick, Selection
+from photocheck.workers import available_cores
 
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
@@ -187,10 +189,11 @@ def _pick_card(pick: Pick, photo: PhotoResult, uri: str | None, language: str) -
 def render(result: ScanResult, selection: Selection, root: Path, config: Config) -> str:
     language = config.output.language
     by_path = {photo.analysis.path: photo for photo in result.photos}
-    uris = {
-        photo.analysis.path: thumbnail_uri(source_path(photo.analysis.path, root), config) if photo.analysis.ok else None
-        for photo in result.photos
-    }
+    decodable = [photo.analysis.path for photo in result.photos if photo.analysis.ok]
+    # Decoding releases the GIL: one thread per core makes the thumbnails about that many times faster.
+    with ThreadPoolExecutor(available_cores()) as threads:
+        made = threads.map(lambda path: thumbnail_uri(source_path(path, root), config), decodable)
+        uris = dict.fromkeys(by_path) | dict(zip(decodable, made))
     picks = {pick.path: pick for pick in selection.picks}
     why_not = {rejection.path: rejection.reasons for rejection in selection.rejected}
 
