@@ -21,6 +21,7 @@ from photocheck.models.text_reader import TextReader
 from photocheck.regions import analyse_regions
 from photocheck.results import Box, Detection, Face, PhotoAnalysis, SceneLabel, TextLine, failed
 from photocheck.text_lines import merged
+from photocheck.thumbnails import thumbnail_jpeg
 from photocheck.text_regions import grown, read_likely_text, read_tiles, tiles
 from photocheck.torso import sample_torsos
 
@@ -82,6 +83,8 @@ class Analyzer:
                 replace(sample, box=sample.box.scaled(scale))
                 for sample in sample_torsos(rgb, faces, [d for d in objects if d.label == "person"], self.config.torso)
             ],
+            # made here from the decoded photo: the report would otherwise decode every photo a second time
+            thumbnail=thumbnail_jpeg(rgb, self.config.report.thumbnail_size, self.config.report.thumbnail_quality),
         )
 
     def _faces(self, rgb: np.ndarray) -> list[Face]:

@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-from PIL import Image
 
 from photocheck.config import Config
 from photocheck.i18n import message, photo_error, readable, term
@@ -25,6 +22,7 @@ from photocheck.loading import PhotoLoadError, load_photo
 from photocheck.results import Box, Flag
 from photocheck.scan import PhotoResult, ScanResult, source_path
 from photocheck.selection import UNDATED, Check, Pick, Selection
+from photocheck.thumbnails import thumbnail_jpeg
 from photocheck.workers import available_cores
 
 STYLE = """
@@ -69,16 +67,23 @@ def _t(key: str, language: str, **values) -> str:
     return _e(message(f"report.{key}", language, **values))
 
 
-def thumbnail_uri(path: Path | None, config: Config) -> str | None:
-    if path is None:  # outside the scanned folder
-        return None
-    try:
-        photo = load_photo(path, config.report.thumbnail_size, config.loading.max_megapixels)
-    except PhotoLoadError:
-        return None
-    buffer = io.BytesIO()
-    Image.fromarray(photo.rgb).save(buffer, "JPEG", quality=config.report.thumbnail_quality)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+def thumbnail_uri(photo: PhotoResult, root: Path, config: Config) -> str | None:
+    """The photo's thumbnail as a data URI: the one its scan made, else (a scan file given with --from) decoded from
+    its file under `root`; None when there is neither."""
+    jpeg = photo.analysis.thumbnail
+    if jpeg is None:
+        path = source_path(photo.analysis.path, root)
+        if path is None:  # outside the scanned folder
+            return None
+        report = config.report
+        try:
+            jpeg = thumbnail_jpeg(
+                load_photo(path, report.thumbnail_size, config.loading.max_megapixels).rgb, report.thumbnail_size,
+                report.thumbnail_quality,
+            )
+        except PhotoLoadError:
+            return None
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
 
 def _box_style(box: Box, width: int, height: int) -> str:
@@ -189,11 +194,11 @@ def _pick_card(pick: Pick, photo: PhotoResult, uri: str | None, language: str) -
 def render(result: ScanResult, selection: Selection, root: Path, config: Config) -> str:
     language = config.output.language
     by_path = {photo.analysis.path: photo for photo in result.photos}
-    decodable = [photo.analysis.path for photo in result.photos if photo.analysis.ok]
-    # Decoding releases the GIL: one thread per core makes the thumbnails about that many times faster.
+    readable = [photo for photo in result.photos if photo.analysis.ok]
+    # Photos of a scan file are decoded again; decoding releases the GIL, so one thread per core.
     with ThreadPoolExecutor(available_cores()) as threads:
-        made = threads.map(lambda path: thumbnail_uri(source_path(path, root), config), decodable)
-        uris = dict.fromkeys(by_path) | dict(zip(decodable, made))
+        made = threads.map(lambda photo: thumbnail_uri(photo, root, config), readable)
+        uris = dict.fromkeys(by_path) | {photo.analysis.path: uri for photo, uri in zip(readable, made)}
     picks = {pick.path: pick for pick in selection.picks}
     why_not = {rejection.path: rejection.reasons for rejection in selection.rejected}
 

@@ -18,8 +18,8 @@ from photocheck.selection import Selection
 SCHEMA = "photocheck/1"
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # embedding: 1280 floats per photo, written compactly as EMBEDDING_KEY instead; region_embeddings (inputs of taught
-# red flags, several per photo) stay in the analysis cache.
-ANALYSIS_FIELDS_NOT_EXPORTED = {"embedding", "region_embeddings"}
+# red flags, several per photo) and the report's thumbnail stay in the analysis cache.
+ANALYSIS_FIELDS_NOT_EXPORTED = {"embedding", "region_embeddings", "thumbnail"}
 # The scene embedding as base64 of little-endian float16 (3.4 kB a photo), so `select --from` can group near-duplicates.
 EMBEDDING_KEY = "embedding_f16"
 # Judgement fields that extend an analysis record instead of standing beside it.
