@@ -1,13 +1,14 @@
 """The whole after-camp run as a leader runs it, end to end, optionally against Best Photo Picker in the same run.
 
-`python bench/run.py flow ../shared/eval/fullres_dev [--copies N] [--runs N] [--peer] [--peer-dir DIR]`
+`python bench/run.py flow ../shared/eval/fullres_dev [--copies N] [--runs N] [--config FILE] [--peer] [--peer-dir DIR]`
 
 Builds a timing folder in a temporary folder (never in the project): every photo of DATASET copied `--copies` times
 (default 4: the 16 camera JPEGs of fullres_dev give 64 photos), each copy with a few distinct bytes appended after
 the JPEG's end, so no cache or duplicate check can skip it (the pixels stay the same). Then times, as a whole
 process started as a user starts it, `python -m photocheck check FOLDER --no-cache --out OUT`: wall time, photos per
 second, the peak of the summed resident memory of the process and all its children (bench/tasks/speed.py's sampler),
-and the seconds of each stage as the run recorded them (the JSON's `tool.timings`).
+and the seconds of each stage as the run recorded them (the JSON's `tool.timings`). `--config FILE` is passed on
+to photocheck (other settings measured the same way).
 
 `--peer`: the same folder through Best Photo Picker (`bpp run --k 50 --gallery --workers 2`, its analysis cache
 removed before each run), alternating with photocheck after one warm-up run of each, `--runs` runs each (default 3),
@@ -62,21 +63,23 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
         _, errors = process.communicate()
     seconds = time.perf_counter() - started
     if process.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{errors.decode(errors='replace')[-2000:]}")
+        said = errors.decode(errors="replace")[-2000:]
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{said}")
     return seconds, memory.peak_bytes / 2**20
 
 
 class Photocheck:
     name = "photocheck"
 
-    def __init__(self, folder: Path, work: Path, photos: int):
+    def __init__(self, folder: Path, work: Path, photos: int, config: str | None):
         self.folder, self.out, self.photos = folder, work / "photocheck-out", photos
+        self.settings = ["--config", str(Path(config).resolve())] if config else []
         self.stages: list[dict[str, float]] = []
 
     def run(self) -> tuple[float, float]:
         shutil.rmtree(self.out, ignore_errors=True)
         measured = timed([sys.executable, "-m", "photocheck", "check", str(self.folder), "--no-cache", "--out",
-                          str(self.out), "--lang", "en"])
+                          str(self.out), "--lang", "en", *self.settings])
         document = json.loads((self.out / "photocheck.json").read_text(encoding="utf-8"))
         analysed = sum(1 for photo in document["photos"] if photo["ok"])
         if analysed != self.photos:
@@ -94,8 +97,9 @@ class Peer:
 
     def run(self) -> tuple[float, float]:
         shutil.rmtree(self.out, ignore_errors=True)  # its analysis cache lives in the output folder
-        return timed([str(self.directory / "venv" / "bin" / "bpp"), "run", "--input", str(self.folder), "--k", "50",
-                      "--out", str(self.out), "--gallery", "--workers", "2"], self.env)
+        bpp = str(self.directory / "venv" / "bin" / "bpp")
+        return timed([bpp, "run", "--input", str(self.folder), "--k", "50", "--out", str(self.out), "--gallery",
+                      "--workers", "2"], self.env)
 
 
 def run(dataset: Path, options: list[str]) -> dict:
@@ -112,7 +116,7 @@ def run(dataset: Path, options: list[str]) -> dict:
         folder = Path(work) / "camp"
         folder.mkdir()
         photos = len(build_folder(originals, copies, folder))
-        photocheck = Photocheck(folder, Path(work), photos)
+        photocheck = Photocheck(folder, Path(work), photos, _option(options, "--config", None))
         contenders = [photocheck]
         if with_peer and peer_found:
             contenders.append(Peer(folder, Path(work), peer_dir))
