@@ -1,14 +1,16 @@
 """Close look: the candidate picks analysed again with the text detector at a larger size, then selected again.
 
 Small, distant lettering (a shop sign, a brand on a T-shirt, about 15 px high) is only read when the text detector
-sees the photo enlarged (`[selection] close_look_text_side`, against `[text] detect_side` for every photo), at about
-0.8 s per photo on 2 cores: too slow for a whole scan, cheap for the dozen photos a selection recommends. The text of
+sees the photo enlarged (`[selection] close_look_text_side`, against `[text] detect_side` for every photo): too slow
+for a whole scan, affordable for the dozen photos a selection recommends. The text of
 the picks and the next best candidates is read again with that setting and re-judged, and the selection runs again:
 a photo whose close look reveals a red flag drops out and the next candidate takes its place, to be looked at in the
 next round, until every pick has had its close look (at most `close_look_rounds` rounds).
 
 Only the text is read again (:func:`photocheck.pipeline.reread_texts`): the photo is decoded once at the close-look
-size and only the OCR runs, the faces, objects and scene of the first look stay. The reading is stored in the
+size and only the OCR runs, where `[text_regions] close_look_places` says text can be, in tiles of bounded size; the
+faces, objects and scene of the first look stay. The photos are read in the flow's worker processes (both cores; their
+OCR engine is loaded once, for the scan), so the memory of the whole run stays bounded. The reading is stored in the
 analysis cache under a version of its own (the close-look settings, marked text-only), so a repeated selection reuses
 it without loading the OCR.
 

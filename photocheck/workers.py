@@ -72,6 +72,15 @@ def reuse_freed_memory() -> None:
     libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD_BYTES)
 
 
+def release_freed_memory() -> None:
+    """Give the freed memory this process keeps for reuse (see :func:`reuse_freed_memory`) back to the system (glibc
+    only): the close look's larger buffers then start from the models' own memory, not from the scan's leftovers."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except OSError:  # not glibc: nothing kept
+        return
+
+
 def analyse_safely(analyzer: Analyzer, job: Job) -> PhotoAnalysis:
     """The analysis of one photo; an unexpected error costs that photo only, never the run (a model file that cannot
     be loaded stops it)."""
@@ -215,6 +224,7 @@ class _Models:
 
     def reread(self, job: Reread) -> PhotoAnalysis:
         reader = self.reader(job.closer.text)
+        release_freed_memory()
         try:
             return reread_texts(reader, job.file, job.first, job.closer)
         except Exception as exc:  # noqa: BLE001 - reported per photo, the close look goes on

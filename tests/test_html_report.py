@@ -137,8 +137,8 @@ def test_a_scan_file_without_thumbnails_gets_them_from_the_photos(config, analyz
     folder.mkdir()
     shutil.copy(SAMPLES / "group_three_smiling.jpg", folder / "camp.jpg")
     [photo] = scan(folder, config, analyzer).photos
-    from_file = ScanResult(str(folder), [PhotoResult(dataclasses.replace(photo.analysis, thumbnail=None), photo.judgement)])
-    made, decoded = (html_report.thumbnail_uri(p, folder, config) for p in (photo, from_file.photos[0]))
+    from_file = PhotoResult(dataclasses.replace(photo.analysis, thumbnail=None), photo.judgement)  # as --from gives it
+    made, decoded = (html_report.thumbnail_uri(p, folder, config) for p in (photo, from_file))
     assert made.startswith("data:image/jpeg;base64,") and decoded.startswith("data:image/jpeg;base64,")
     sizes = [Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).size for uri in (made, decoded)]
     assert max(sizes[0]) == max(sizes[1]) == config.report.thumbnail_size  # the same size either way

@@ -318,7 +318,8 @@ def run(dataset: Path, options: list[str]) -> dict:
     if "tobacco" in kinds:
         _tobacco(metrics, smoking, youth, coco, youth_rows, config)
     if "advertising" in kinds:
-        places = options[options.index("--close-look-places") + 1].split(",") if "--close-look-places" in options else []
+        places = options[options.index("--close-look-places") + 1].split(",") if "--close-look-places" in options \
+            else []
         _advertising(metrics, dataset, youth, youth_rows, config, analyzer, cache, places)
         if "--text-region-variants" in options:
             _text_regions(metrics, dataset, youth_rows, config, cache)
