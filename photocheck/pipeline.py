@@ -17,7 +17,7 @@ from photocheck.models.face_detectors import confirmed_faces, face_detector
 from photocheck.models.facemesh import FaceMesh
 from photocheck.models.nanodet import NanoDet
 from photocheck.models.smile import SmileEstimator
-from photocheck.models.text_reader import TextReader
+from photocheck.models.text_reader import DETECTOR_MAX_SIDE, TextReader
 from photocheck.regions import analyse_regions
 from photocheck.results import Box, Detection, Face, PhotoAnalysis, SceneLabel, TextLine, failed
 from photocheck.text_lines import merged
@@ -134,10 +134,10 @@ def reread_texts(reader: TextReader, path: Path, analysis: PhotoAnalysis, config
 
     The photo is decoded once at the detector's size, never above its original size, and read only where text can
     be (`[text_regions] close_look_places`): the backdrop band above the heads, enlarged (:func:`read_likely_text`),
-    then, at the decoded size and in tiles of bounded size, the places around the lines the first look and the band
-    read, and, unless the setting is "text", the objects the first look found (people: print on clothes; bottles,
-    cans) or, with "frame", the whole photo. A first look that found no face and no object cannot point anywhere:
-    the whole photo is read then.
+    then, at the detector's size (a smaller photo enlarged) and in tiles of bounded size, the places around the lines
+    the first look and the band read, and, unless the setting is "text", the objects the first look found (people:
+    print on clothes; bottles, cans) or, with "frame", the whole photo. A first look that found no face and no object
+    cannot point anywhere: the whole photo is read then.
     """
     try:
         photo = load_photo(path, reader.detect_side, config.loading.max_megapixels)
@@ -146,7 +146,8 @@ def reread_texts(reader: TextReader, path: Path, analysis: PhotoAnalysis, config
     settings = config.text_regions
     height, width = photo.rgb.shape[:2]
     to_photo = 1 / photo.scale
-    band = read_likely_text(reader, photo, [face.box.scaled(to_photo) for face in analysis.faces], analysis.texts, settings)
+    faces = [face.box.scaled(to_photo) for face in analysis.faces]
+    band = read_likely_text(reader, photo, faces, analysis.texts, settings)
     places = [grown(line.box.scaled(to_photo), settings.close_look_line_margin, width, height)
               for line in analysis.texts + band]
     if settings.close_look_places == "frame" or not (analysis.faces or analysis.objects):
@@ -154,7 +155,9 @@ def reread_texts(reader: TextReader, path: Path, analysis: PhotoAnalysis, config
     elif settings.close_look_places == "objects":
         places += [detection.box.scaled(to_photo).clipped(width, height) for detection in analysis.objects]
     seen = [replace(line, box=line.box.scaled(to_photo)) for line in band]
-    read = read_tiles(reader, photo.rgb, tiles(places, settings), seen)
+    # A photo smaller than the close-look size is enlarged for the detector, as one read of the whole photo would be.
+    zoom = max(1.0, min(reader.detect_side, DETECTOR_MAX_SIDE) / max(height, width))
+    read = read_tiles(reader, photo.rgb, tiles(places, settings, zoom), seen, zoom)
     closer = band + [replace(line, box=line.box.scaled(photo.scale)) for line in read]
     # The first look's lines stay unless read again: enlarging a small photo can lose a line read at working size.
     return replace(analysis, texts=merged(closer, analysis.texts))

@@ -202,11 +202,11 @@ def _spans(start: float, length: float, most: float, overlap: float) -> list[tup
     return [(start + i * (piece - overlap), piece) for i in range(count)]
 
 
-def tiles(places: list[Box], settings: Section) -> list[Box]:
+def tiles(places: list[Box], settings: Section, zoom: float = 1.0) -> list[Box]:
     """The places to read (photo pixels, joined where they overlap), each cut when larger than
-    `close_look_tile_pixels` into overlapping tiles (`close_look_tile_overlap` pixels) of at most that many pixels,
-    so the detector's memory stays bounded whatever the photo."""
-    most, overlap = settings.close_look_tile_pixels, settings.close_look_tile_overlap
+    `close_look_tile_pixels` into overlapping tiles (`close_look_tile_overlap` pixels) of at most that many pixels
+    once enlarged `zoom` times, so the detector's memory stays bounded whatever the photo."""
+    most, overlap = settings.close_look_tile_pixels / zoom**2, settings.close_look_tile_overlap / zoom
     side = float(np.sqrt(most))
     cut = []
     for place in _joined([place for place in places if place.width >= 1 and place.height >= 1]):
@@ -223,16 +223,18 @@ def tiles(places: list[Box], settings: Section) -> list[Box]:
     return cut
 
 
-def read_tiles(reader: TextReader, rgb: np.ndarray, boxes: list[Box], seen: list[TextLine]) -> list[TextLine]:
-    """Lines read in each tile (at its own size: no tile is resized), in the pixels of `rgb`; a line that repeats
-    one of `seen` or of another tile (tiles overlap) is left out."""
+def read_tiles(
+    reader: TextReader, rgb: np.ndarray, boxes: list[Box], seen: list[TextLine], zoom: float = 1.0
+) -> list[TextLine]:
+    """Lines read in each tile, the detector seeing it enlarged `zoom` times, in the pixels of `rgb`; a line that
+    repeats one of `seen` or of another tile (tiles overlap) is left out."""
     found: list[TextLine] = []
     for box in boxes:
         x1, y1, x2, y2 = int(box.x1), int(box.y1), int(np.ceil(box.x2)), int(np.ceil(box.y2))
         crop = rgb[y1:y2, x1:x2]
         if min(crop.shape[:2]) < 8:
             continue
-        for line in sorted(reader.read(crop, max(crop.shape[:2])), key=lambda line: -line.score):
+        for line in sorted(reader.read(crop, round(max(crop.shape[:2]) * zoom)), key=lambda line: -line.score):
             placed = TextLine(line.text, line.box.shifted(x1, y1), line.score)
             if not repeats(placed, seen + found):
                 found.append(placed)

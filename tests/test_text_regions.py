@@ -153,3 +153,10 @@ def test_close_look_tiles_cover_the_places_and_never_exceed_the_budget(config, p
 def test_a_read_line_grows_by_its_height_inside_the_photo():
     assert grown(Box(100, 50, 300, 70), 2.0, 1000, 800) == Box(60, 10, 340, 110)
     assert grown(Box(0, 0, 50, 20), 2.0, 1000, 800) == Box(0, 0, 90, 60)
+
+
+def test_a_small_photo_enlarged_for_the_close_look_keeps_the_tile_budget_once_enlarged(config):
+    settings = config.text_regions
+    cut = tiles([Box(0, 0, 1000, 750)], settings, zoom=2.0)  # read as if 2000 x 1500
+    assert len(cut) == len(tiles([Box(0, 0, 2000, 1500)], settings))
+    assert all(tile.area * 2.0**2 <= settings.close_look_tile_pixels + 1 for tile in cut)
