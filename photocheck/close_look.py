@@ -1,14 +1,16 @@
 """Close look: the candidate picks analysed again with the text detector at a larger size, then selected again.
 
 Small, distant lettering (a shop sign, a brand on a T-shirt, about 15 px high) is only read when the text detector
-sees the photo enlarged (`[selection] close_look_text_side`, against `[text] detect_side` for every photo), at about
-0.8 s per photo on 2 cores: too slow for a whole scan, cheap for the dozen photos a selection recommends. The text of
+sees the photo enlarged (`[selection] close_look_text_side`, against `[text] detect_side` for every photo): too slow
+for a whole scan, affordable for the dozen photos a selection recommends. The text of
 the picks and the next best candidates is read again with that setting and re-judged, and the selection runs again:
 a photo whose close look reveals a red flag drops out and the next candidate takes its place, to be looked at in the
 next round, until every pick has had its close look (at most `close_look_rounds` rounds).
 
 Only the text is read again (:func:`photocheck.pipeline.reread_texts`): the photo is decoded once at the close-look
-size and only the OCR runs, the faces, objects and scene of the first look stay. The reading is stored in the
+size and only the OCR runs, where `[text_regions] close_look_places` says text can be, in tiles of bounded size; the
+faces, objects and scene of the first look stay. The photos are read in the flow's worker processes (both cores; their
+OCR engine is loaded once, for the scan), so the memory of the whole run stays bounded. The reading is stored in the
 analysis cache under a version of its own (the close-look settings, marked text-only), so a repeated selection reuses
 it without loading the OCR.
 
@@ -20,10 +22,10 @@ reasons, the terminal summary).
 from __future__ import annotations
 
 import dataclasses
-import queue
 import sqlite3
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 
 from photocheck.cache import CACHE_FILE, AnalysisCache, FileKey, pipeline_version
@@ -33,13 +35,12 @@ from photocheck.judges.flags import detail_text
 from photocheck.judges.policy import judge
 from photocheck.loading import PhotoLoadError
 from photocheck.models.base import ModelStore
-from photocheck.models.text_reader import TextReader
+from photocheck.models.text_reader import verified_package
 from photocheck.people_shown import Describe, coverage, group_people
-from photocheck.pipeline import reread_texts
 from photocheck.results import PhotoAnalysis, Reason, failed
 from photocheck.scan import PhotoResult, Progress, ScanResult, _model_hashes, source_path
 from photocheck.selection import CloseLook, Selection, select
-from photocheck.workers import default_workers, reuse_freed_memory
+from photocheck.workers import Reread, WorkerPool, default_workers
 
 # The photos to look at closely -> the same photos analysed with the close-look settings and judged (any order). A
 # photo that cannot be read again comes back failed (`analysis.ok` False) and keeps its first look; an exception
@@ -59,22 +60,27 @@ def is_on(config: Config) -> bool:
 
 class TextRereader:
     """A :data:`Reanalyse` that reads the text of the photos' files (found under `root`, the scanned folder) again at
-    `close_look_text_side`, in this process. The photos are read in parallel threads (onnxruntime runs outside the
-    GIL), each with its own single-threaded OCR engine: one engine with a thread per core wastes a fifth of its time
-    waiting (measured), and rapidocr's detector keeps per-call state, so engines are never shared between threads.
-    Engines are loaded at the first photo the cache cannot answer, and reused from round to round."""
+    `close_look_text_side`, in `pool` (the flow's worker processes, which already hold the OCR engine after the
+    scan; without one, in this process). Each photo is read where text can be, in tiles of bounded size
+    (:func:`photocheck.pipeline.reread_texts`), so no worker holds a whole enlarged photo's detector maps.
+    `seconds` adds up the time spent reading."""
 
-    def __init__(self, root: Path, config: Config, *, cache: Path | None = None, progress: Progress | None = None):
+    def __init__(
+        self, root: Path, config: Config, *, pool: WorkerPool | None = None, cache: Path | None = None,
+        progress: Progress | None = None,
+    ):
         self.root, self.config, self.cache, self.progress = root, config, cache, progress
         self.closer = close_look_config(config)
-        self.threads = default_workers(config)
-        self._idle_readers: queue.SimpleQueue[TextReader] = queue.SimpleQueue()
+        self.pool = pool or WorkerPool(config, 1)
+        self.seconds = 0.0
 
     def __call__(self, photos: list[PhotoResult]) -> list[PhotoResult]:
+        started = time.perf_counter()
         store = self._open_cache()
         analyses: dict[str, PhotoAnalysis] = {}
         try:
-            todo = []
+            todo: list[Reread] = []
+            keys: list[FileKey | None] = []
             for photo in photos:
                 first = photo.analysis
                 file = source_path(first.path, self.root)
@@ -85,20 +91,20 @@ class TextRereader:
                 elif cached is not None:
                     analyses[first.path] = dataclasses.replace(first, texts=cached.texts)
                 else:
-                    todo.append((first, file, key))
+                    todo.append(Reread(len(todo), file, first, self.closer))
+                    keys.append(key)
             if todo:
-                reuse_freed_memory()
-            with ThreadPoolExecutor(self.threads) as pool:
-                rereads = pool.map(self._reread, [first for first, _, _ in todo], [file for _, file, _ in todo])
-                for (first, _, key), looked in zip(todo, rereads):
-                    analyses[first.path] = looked
-                    if key:
-                        store.put(key, looked)
-                    if self.progress is not None:
-                        self.progress(len(analyses), len(photos), first.path)
+                verified_package()  # a missing OCR package is said once, before any worker loads a model
+            for index, looked in self.pool.reread(todo):
+                analyses[todo[index].first.path] = looked
+                if keys[index]:
+                    store.put(keys[index], looked)
+                if self.progress is not None:
+                    self.progress(len(analyses), len(photos), looked.path)
         finally:
             if store:
                 store.close()
+            self.seconds += time.perf_counter() - started
         return [PhotoResult(a, judge(a, self.config) if a.ok else None) for a in analyses.values()]
 
     def _open_cache(self) -> AnalysisCache | None:
@@ -112,16 +118,6 @@ class TextRereader:
         except (OSError, sqlite3.Error):  # no cache costs time, never the close look
             return None
 
-    def _reread(self, first: PhotoAnalysis, file: Path) -> PhotoAnalysis:
-        try:
-            reader = self._idle_readers.get_nowait()
-        except queue.Empty:
-            reader = TextReader(ModelStore(threads=1), self.closer.text.detect_side, self.closer.text.min_score)
-        try:
-            return reread_texts(reader, file, first, self.closer)
-        finally:
-            self._idle_readers.put(reader)
-
 
 def select_closely(
     result: ScanResult,
@@ -134,21 +130,33 @@ def select_closely(
     cache: Path | None = None,
     progress: Progress | None = None,
     allow_listed: bool = False,
+    pool: WorkerPool | None = None,
 ) -> tuple[ScanResult, Selection]:
-    """The selection (`allow_listed`: see selection.select), after the close look unless it is off (`close_look` False, or see :func:`is_on`). Returns the
-    scan result with the close-look analyses in place of the first ones, so every output shows what was read.
-    The candidates' faces are compared by the people they show (photocheck/people_shown.py), and the selection
-    says how many of the folder's people the picks show."""
+    """The selection (`allow_listed`: see selection.select), after the close look unless it is off (`close_look` False,
+    or see :func:`is_on`). Returns the scan result with the close-look analyses in place of the first ones, so every
+    output shows what was read, and the time of each stage added to `tool.timings`: the grouping of the folder's faces
+    into people ("people", photocheck/people_shown.py), the close look (in `pool`, else in worker processes started
+    for it) and the rest of the selection ("grouping"). The selection says how many of the folder's people the picks
+    show."""
+    started = time.perf_counter()
     people = group_people(result, config.selection.same_face_similarity)
+    people_seconds = time.perf_counter() - started
+    reanalyse = None
     if close_look and is_on(config):
-        reanalyse = TextRereader(root, config, cache=cache, progress=progress)
-        result, selection = look_closely(
-            result, config, reanalyse, top=top, per_day=per_day, describe=people.describe, allow_listed=allow_listed
-        )
+        with nullcontext(pool) if pool is not None else WorkerPool(config, default_workers(config)) as workers:
+            reanalyse = TextRereader(root, config, pool=workers, cache=cache, progress=progress)
+            result, selection = look_closely(
+                result, config, reanalyse, top=top, per_day=per_day, describe=people.describe, allow_listed=allow_listed
+            )
     else:
         selection = select(result, config, top, per_day, people.describe, allow_listed)
     selection.coverage = coverage(people, [pick.path for pick in selection.picks])
-    return result, selection
+    reading = reanalyse.seconds if reanalyse else 0.0
+    timings = dict(
+        result.tool.get("timings", {}), people=people_seconds, close_look=reading,
+        grouping=time.perf_counter() - started - people_seconds - reading,
+    )
+    return dataclasses.replace(result, tool=dict(result.tool, timings=timings)), selection
 
 
 def look_closely(

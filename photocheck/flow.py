@@ -8,6 +8,7 @@ message code of the catalogue, so the command line can say them in one sentence 
 from __future__ import annotations
 
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -19,6 +20,7 @@ from photocheck.outputs import html_report, json_output
 from photocheck.outputs.atomic import write_atomic
 from photocheck.scan import Progress, ScanResult, scan
 from photocheck.selection import Selection
+from photocheck.workers import WorkerPool, default_workers
 
 OUTPUT_SUFFIX = "-photocheck"
 REPORT_NAME = "report.html"
@@ -103,7 +105,7 @@ def run(
     close_look: bool = True,
 ) -> FlowOutcome:
     """Scan, judge and select the photos under `target` (the picks after their close look, see close_look.py); write
-    the report and the JSON into `output_dir`."""
+    the report and the JSON into `output_dir`. The JSON's `tool.timings` gives the seconds of each stage."""
     if not target.exists():
         raise FlowError("error.does_not_exist", path=target)
     if target.is_dir() and not discover(target).files:
@@ -111,17 +113,22 @@ def run(
     output_dir = output_dir or default_output_dir(target)
     prepare_output_dir(output_dir)
 
-    result = scan(target, config, progress=progress, workers=workers, cache=cache)
-    if result.readable == 0:
-        raise FlowError("error.none_readable", count=len(result.photos), path=target)
-    result, selection = select_closely(
-        result, config, target, close_look=close_look, cache=cache, progress=progress
-    )
+    # One pool of worker processes for the scan and the close look: its workers load the models once.
+    with WorkerPool(config, workers or default_workers(config)) as pool:
+        result = scan(target, config, progress=progress, cache=cache, pool=pool)
+        if result.readable == 0:
+            raise FlowError("error.none_readable", count=len(result.photos), path=target)
+        result, selection = select_closely(
+            result, config, target, close_look=close_look, cache=cache, progress=progress, pool=pool
+        )
 
     report, document = output_dir / REPORT_NAME, output_dir / JSON_NAME
+    timings = result.tool["timings"]
     try:
-        write_atomic(document, json_output.dumps(result, selection))
+        started = time.perf_counter()
         write_atomic(report, html_report.render(result, selection, target, config))
+        timings["report"] = time.perf_counter() - started
+        write_atomic(document, json_output.dumps(result, selection, timed=True))
     except OSError as exc:
         raise FlowError("error.output_not_writable", path=output_dir, reason=exc.strerror or exc) from exc
     return FlowOutcome(result, selection, output_dir, report, document)

@@ -18,11 +18,12 @@ from photocheck.models.face_descriptor import FaceDescriptor
 from photocheck.models.facemesh import FaceMesh
 from photocheck.models.nanodet import NanoDet
 from photocheck.models.smile import SmileEstimator
-from photocheck.models.text_reader import TextReader
+from photocheck.models.text_reader import DETECTOR_MAX_SIDE, TextReader
 from photocheck.regions import analyse_regions
 from photocheck.results import Box, Detection, Face, PhotoAnalysis, SceneLabel, TextLine, failed
 from photocheck.text_lines import merged
-from photocheck.text_regions import read_likely_text
+from photocheck.thumbnails import thumbnail_jpeg
+from photocheck.text_regions import grown, read_likely_text, read_tiles, tiles
 from photocheck.torso import sample_torsos
 
 
@@ -84,6 +85,8 @@ class Analyzer:
                 replace(sample, box=sample.box.scaled(scale))
                 for sample in sample_torsos(rgb, faces, [d for d in objects if d.label == "person"], self.config.torso)
             ],
+            # made here from the decoded photo: the report would otherwise decode every photo a second time
+            thumbnail=thumbnail_jpeg(rgb, self.config.report.thumbnail_size, self.config.report.thumbnail_quality),
         )
 
     def faces(self, rgb: np.ndarray) -> list[Face]:
@@ -134,15 +137,34 @@ def read_texts(
 
 def reread_texts(reader: TextReader, path: Path, analysis: PhotoAnalysis, config: Config) -> PhotoAnalysis:
     """`analysis` with its text read again by `reader` (the selection's close look: a larger detector size) and
-    merged with the first look's lines, every other field kept. The photo is decoded once at the detector's size,
-    never above its original size, so the recogniser reads sharper crops than the working image gives; a photo that
-    can no longer be read comes back failed.
+    merged with the first look's lines, every other field kept; a photo that can no longer be read comes back failed.
+
+    The photo is decoded once at the detector's size, never above its original size, and read only where text can
+    be (`[text_regions] close_look_places`): the backdrop band above the heads, enlarged (:func:`read_likely_text`),
+    then, at the detector's size (a smaller photo enlarged) and in tiles of bounded size, the places around the lines
+    the first look and the band read, and, unless the setting is "text", the objects the first look found (people:
+    print on clothes; bottles, cans) or, with "frame", the whole photo. A first look that found no face and no object
+    cannot point anywhere: the whole photo is read then.
     """
     try:
         photo = load_photo(path, reader.detect_side, config.loading.max_megapixels)
     except PhotoLoadError as exc:
         return failed(analysis.path, exc)
-    faces = [face.box.scaled(1 / photo.scale) for face in analysis.faces]
+    settings = config.text_regions
+    height, width = photo.rgb.shape[:2]
+    to_photo = 1 / photo.scale
+    faces = [face.box.scaled(to_photo) for face in analysis.faces]
+    band = read_likely_text(reader, photo, faces, analysis.texts, settings)
+    places = [grown(line.box.scaled(to_photo), settings.close_look_line_margin, width, height)
+              for line in analysis.texts + band]
+    if settings.close_look_places == "frame" or not (analysis.faces or analysis.objects):
+        places = [Box(0, 0, width, height)]
+    elif settings.close_look_places == "objects":
+        places += [detection.box.scaled(to_photo).clipped(width, height) for detection in analysis.objects]
+    seen = [replace(line, box=line.box.scaled(to_photo)) for line in band]
+    # A photo smaller than the close-look size is enlarged for the detector, as one read of the whole photo would be.
+    zoom = max(1.0, min(reader.detect_side, DETECTOR_MAX_SIDE) / max(height, width))
+    read = read_tiles(reader, photo.rgb, tiles(places, settings, zoom), seen, zoom)
+    closer = band + [replace(line, box=line.box.scaled(photo.scale)) for line in read]
     # The first look's lines stay unless read again: enlarging a small photo can lose a line read at working size.
-    closer = read_texts(reader, photo, faces, config, likely_places=True)
     return replace(analysis, texts=merged(closer, analysis.texts))

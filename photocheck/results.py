@@ -194,6 +194,7 @@ class PhotoAnalysis:
     object_classes: list[RegionLabels] = field(default_factory=list)  # red flags: drink crops, ground tiles
     region_embeddings: list[RegionEmbedding] = field(default_factory=list)  # taught red flags
     torsos: list[TorsoSample] = field(default_factory=list)  # uniform: clothing colours per person
+    thumbnail: bytes | None = None  # JPEG for the HTML report ([report] thumbnail_size), made from the decoded photo
 
     @property
     def persons(self) -> list[Detection]:

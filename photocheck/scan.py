@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from photocheck.loading import PhotoLoadError, discover
 from photocheck.models.base import ModelStore
 from photocheck.pipeline import Analyzer
 from photocheck.results import Judgement, PhotoAnalysis, failed
-from photocheck.workers import Job, analyse_all, default_workers
+from photocheck.workers import Job, WorkerPool, analyse_all, default_workers
 
 Progress = Callable[[int, int, str], None]  # done, total, path
 
@@ -70,18 +71,25 @@ def scan(
     *,
     workers: int = 1,
     cache: Path | None = None,
+    pool: WorkerPool | None = None,
 ) -> ScanResult:
     """Analyse and judge every photo under `target`.
 
     `workers` > 1 analyses in that many processes (`analyzer` then serves nothing; 0 picks one per core, see
     `[workers]`). `cache` is the folder of the analysis cache (None: no cache): photos already analysed by the same
     pipeline version are only re-judged, and each new analysis is stored as soon as it exists, so an interrupted
-    scan resumes where it stopped. The models are loaded only when some photo needs analysing.
+    scan resumes where it stopped. The models are loaded only when some photo needs analysing. `pool` (a flow's
+    worker processes, kept for its close look) replaces `workers`. `tool.timings` holds the seconds of the scan
+    (discovery, cache and analyses) and of the judging.
     """
+    started = time.perf_counter()
     found = discover(target)
-    return scan_files(
-        found.files, target, config, analyzer, progress, workers=workers, cache=cache, unreadable=found.unreadable
+    result = scan_files(
+        found.files, target, config, analyzer, progress, workers=workers, cache=cache, unreadable=found.unreadable,
+        pool=pool,
     )
+    result.tool["timings"]["scan"] = time.perf_counter() - started - result.tool["timings"]["judge"]
+    return result
 
 
 def scan_files(
@@ -94,9 +102,11 @@ def scan_files(
     workers: int = 1,
     cache: Path | None = None,
     unreadable: Sequence[tuple[Path, PhotoLoadError]] = (),
+    pool: WorkerPool | None = None,
 ) -> ScanResult:
     """Analyse and judge the given photos, shown by their path relative to `root` (see :func:`scan` for the
     options); `unreadable` lists folders that could not be listed, with the reason."""
+    started = time.perf_counter()
     workers = workers or default_workers(config)
     model_hashes = analyzer.model_versions() if analyzer else _model_hashes(ModelStore())
     jobs = [Job(index, path, display_path(path, root)) for index, path in enumerate(files)]
@@ -120,7 +130,7 @@ def scan_files(
         else:
             todo.append(job)
     try:
-        with closing(analyse_all(todo, config, workers, analyzer)) as results:
+        with closing(analyse_all(todo, config, workers, analyzer, pool)) as results:
             for index, analysis in results:
                 if store and keys[index]:
                     store.put(keys[index], analysis)
@@ -132,10 +142,14 @@ def scan_files(
         cache_note = {"reused": total - len(todo), "analysed": len(todo)}
 
     folders = [failed(display_path(folder, root), problem) for folder, problem in unreadable]
+    judging = time.perf_counter()
+    photos = [PhotoResult(analysis, judge(analysis, config)) for analysis in folders + analyses]
+    timings = {"scan": judging - started, "judge": time.perf_counter() - judging}
     return ScanResult(
         root=str(root),
-        photos=[PhotoResult(analysis, judge(analysis, config)) for analysis in folders + analyses],
-        tool={"name": "photocheck", "version": __version__, "models": model_hashes, "cache": cache_note},
+        photos=photos,
+        tool={"name": "photocheck", "version": __version__, "models": model_hashes, "cache": cache_note,
+              "timings": timings},
     )
 
 

@@ -171,3 +171,71 @@ def read_likely_text(
             found.append(placed)
             seen.append(placed)
     return found
+
+
+def grown(box: Box, margin: float, width: int, height: int) -> Box:
+    """`box` grown by `margin` times its height on every side, inside the photo."""
+    pad = margin * box.height
+    return Box(box.x1 - pad, box.y1 - pad, box.x2 + pad, box.y2 + pad).clipped(width, height)
+
+
+def _joined(boxes: list[Box]) -> list[Box]:
+    """Overlapping boxes joined into their bounding box wherever that reads no more pixels than the two apart."""
+    joined: list[Box] = []
+    for box in sorted(boxes, key=lambda box: -box.area):
+        for i, other in enumerate(joined):
+            both = Box(min(box.x1, other.x1), min(box.y1, other.y1), max(box.x2, other.x2), max(box.y2, other.y2))
+            if box.intersection(other) > 0 and both.area <= box.area + other.area:
+                joined[i] = both
+                break
+        else:
+            joined.append(box)
+    return joined if len(joined) == len(boxes) else _joined(joined)
+
+
+def _spans(start: float, length: float, most: float, overlap: float) -> list[tuple[float, float]]:
+    """(start, length) of the fewest pieces at most `most` long, overlapping by `overlap`, that cover a span."""
+    if length <= most:
+        return [(start, length)]
+    count = int(np.ceil((length - overlap) / (most - overlap)))
+    piece = (length + (count - 1) * overlap) / count
+    return [(start + i * (piece - overlap), piece) for i in range(count)]
+
+
+def tiles(places: list[Box], settings: Section, zoom: float = 1.0) -> list[Box]:
+    """The places to read (photo pixels, joined where they overlap), each cut when larger than
+    `close_look_tile_pixels` into overlapping tiles (`close_look_tile_overlap` pixels) of at most that many pixels
+    once enlarged `zoom` times, so the detector's memory stays bounded whatever the photo."""
+    most, overlap = settings.close_look_tile_pixels / zoom**2, settings.close_look_tile_overlap / zoom
+    side = float(np.sqrt(most))
+    cut = []
+    for place in _joined([place for place in places if place.width >= 1 and place.height >= 1]):
+        if place.area <= most:
+            cut.append(place)
+            continue
+        tall = min(place.height, side) if place.width >= place.height else min(place.height, most / min(place.width, side))
+        wide = most / tall
+        cut += [
+            Box(x, y, x + w, y + h)
+            for y, h in _spans(place.y1, place.height, tall, overlap)
+            for x, w in _spans(place.x1, place.width, wide, overlap)
+        ]
+    return cut
+
+
+def read_tiles(
+    reader: TextReader, rgb: np.ndarray, boxes: list[Box], seen: list[TextLine], zoom: float = 1.0
+) -> list[TextLine]:
+    """Lines read in each tile, the detector seeing it enlarged `zoom` times, in the pixels of `rgb`; a line that
+    repeats one of `seen` or of another tile (tiles overlap) is left out."""
+    found: list[TextLine] = []
+    for box in boxes:
+        x1, y1, x2, y2 = int(box.x1), int(box.y1), int(np.ceil(box.x2)), int(np.ceil(box.y2))
+        crop = rgb[y1:y2, x1:x2]
+        if min(crop.shape[:2]) < 8:
+            continue
+        for line in sorted(reader.read(crop, round(max(crop.shape[:2]) * zoom)), key=lambda line: -line.score):
+            placed = TextLine(line.text, line.box.shifted(x1, y1), line.score)
+            if not repeats(placed, seen + found):
+                found.append(placed)
+    return found

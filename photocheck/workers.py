@@ -11,7 +11,7 @@ import ctypes
 import multiprocessing
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -19,9 +19,10 @@ from pathlib import Path
 
 import cv2
 
-from photocheck.config import Config
+from photocheck.config import Config, Section
 from photocheck.models.base import ModelFileError, ModelStore
-from photocheck.pipeline import Analyzer
+from photocheck.models.text_reader import TextReader
+from photocheck.pipeline import Analyzer, reread_texts
 from photocheck.results import PhotoAnalysis, failed
 
 
@@ -68,8 +69,25 @@ def reuse_freed_memory() -> None:
     libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD_BYTES)
 
 
+# Above this size, a buffer of the selection's jobs gets pages of its own, handed back when it is freed.
+_SELECTION_MMAP_THRESHOLD_BYTES = 4 * 2**20
+
+
+def give_back_freed_memory() -> None:
+    """From now on return freed buffers to the system, and return those kept so far (glibc only). For the selection's
+    few jobs (face descriptors, close look), whose buffers differ in size from job to job: kept in the heap as in the
+    scan, they made a worker grow to ~0.7 GB; the page faults cost little over a few dozen photos."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing kept
+        return
+    libc.mallopt(_M_MMAP_THRESHOLD, _SELECTION_MMAP_THRESHOLD_BYTES)
+    libc.malloc_trim(0)
+
+
 def analyse_safely(analyzer: Analyzer, job: Job) -> PhotoAnalysis:
-    """The analysis of one photo; an unexpected error costs that photo only, never the run."""
+    """The analysis of one photo; an unexpected error costs that photo only, never the run (a model file that cannot
+    be loaded stops it)."""
     try:
         return analyzer.analyse(job.path, job.display_path)
     except ModelFileError:
@@ -79,61 +97,140 @@ def analyse_safely(analyzer: Analyzer, job: Job) -> PhotoAnalysis:
 
 
 def analyse_all(
-    jobs: list[Job], config: Config, workers: int, analyzer: Analyzer | None = None
+    jobs: list[Job], config: Config, workers: int, analyzer: Analyzer | None = None, pool: WorkerPool | None = None
 ) -> Iterator[tuple[int, PhotoAnalysis]]:
-    """(job index, analysis) for every job, in completion order. `analyzer` serves the in-process path only."""
-    workers = max(1, min(workers, len(jobs)))
-    if workers == 1:
-        if jobs:
-            reuse_freed_memory()
-            analyzer = analyzer or Analyzer(config, ModelStore(threads=threads_per_worker(1)))
-        for job in jobs:
-            yield job.index, analyse_safely(analyzer, job)
+    """(job index, analysis) for every job, in completion order: in `pool` when given (it outlives this call), else
+    in a pool of `workers` processes started for these jobs. `analyzer` serves the in-process path only."""
+    if pool is not None:
+        yield from pool.analyse(jobs)
         return
-    yield from _analyse_in_pool(jobs, config, workers)
+    with WorkerPool(config, min(workers, len(jobs)), analyzer) as own:
+        yield from own.analyse(jobs)
 
 
-# One Analyzer per worker process, created by the pool initializer (or the error that prevented it).
-_worker_analyzer: Analyzer | None = None
-_worker_error: ModelFileError | None = None
+class WorkerPool:
+    """Worker processes that serve a whole flow: the scan's analyses, then the selection's face descriptors and the
+    close look's re-reads (photocheck/people_shown.py, photocheck/close_look.py), with the models each worker loaded
+    once. With one worker, everything runs in this process. Nothing starts before the first job (a flow served by the
+    cache starts no process for its scan), and each worker loads only what its jobs need.
+    """
+
+    def __init__(self, config: Config, workers: int, analyzer: Analyzer | None = None):
+        self.config = config
+        self.workers = max(1, workers)
+        self._local = _Models(config, ModelStore(threads=threads_per_worker(1)), analyzer)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def analyse(self, jobs: list[Job]) -> Iterator[tuple[int, PhotoAnalysis]]:
+        """(job index, analysis) for every job, in completion order; a model file that cannot be loaded raises."""
+        return self._run("analyse", jobs, lambda job, error: failed(job.display_path, error))
+
+    def reread(self, jobs: list[Reread]) -> Iterator[tuple[int, PhotoAnalysis]]:
+        """(job index, the job's analysis with its text read again with `job.closer`) for every job, in completion
+        order; a model file that cannot be loaded raises, any other error fails that photo only."""
+        return self._run("reread", jobs, lambda job, error: failed(job.first.path, error))
+
+    def _run(self, method: str, jobs: list, crashed: Callable) -> Iterator[tuple[int, object]]:
+        # One job alone is not worth starting the processes for.
+        if self.workers == 1 or (len(jobs) <= 1 and self._pool is None):
+            if jobs:
+                reuse_freed_memory()
+            for job in jobs:
+                yield job.index, getattr(self._local, method)(job)
+            return
+        pending = {self._processes().submit(_in_worker, method, job): job for job in jobs}
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = pending.pop(future)
+                    try:
+                        yield job.index, future.result()
+                    except BrokenProcessPool:
+                        # A worker died (killed, out of memory, a crash in native code): which photo did it is
+                        # unknown, so every unfinished photo gets the error; a rerun retries them.
+                        yield job.index, crashed(job, "analysis process crashed; run the scan again")
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def _processes(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # "spawn" everywhere: forking a process that already runs onnxruntime threads can deadlock the child.
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(self.config, ModelStore().directory, threads_per_worker(self.workers)),
+            )
+        return self._pool
+
+
+@dataclass(frozen=True)
+class Reread:
+    """A close-look job: the text of `file` read again (`photocheck.pipeline.reread_texts`) with `closer`."""
+
+    index: int
+    file: Path
+    first: PhotoAnalysis
+    closer: Config
+
+
+class _Models:
+    """The models of one process, each loaded at its first use: the Analyzer for analyses, a text reader at the
+    close-look size for re-reads (sharing the Analyzer's OCR engine when it is loaded)."""
+
+    def __init__(self, config: Config, store: ModelStore, analyzer: Analyzer | None = None):
+        self.config, self.store, self._analyzer = config, store, analyzer
+        self._readers: dict[int, TextReader] = {}
+
+    def analyzer(self) -> Analyzer:
+        if self._analyzer is None:
+            self._analyzer = Analyzer(self.config, self.store)
+        return self._analyzer
+
+    def reader(self, text: Section) -> TextReader:
+        if text.detect_side not in self._readers:
+            if self._analyzer is not None:
+                self._readers[text.detect_side] = self._analyzer.text_reader.at_side(text.detect_side)
+            else:
+                self._readers[text.detect_side] = TextReader(self.store, text.detect_side, text.min_score)
+        return self._readers[text.detect_side]
+
+    def analyse(self, job: Job) -> PhotoAnalysis:
+        return analyse_safely(self.analyzer(), job)
+
+    def reread(self, job: Reread) -> PhotoAnalysis:
+        reader = self.reader(job.closer.text)
+        give_back_freed_memory()
+        try:
+            return reread_texts(reader, job.file, job.first, job.closer)
+        except Exception as exc:  # noqa: BLE001 - reported per photo, the close look goes on
+            return failed(job.first.path, f"close look failed: {type(exc).__name__}: {exc}")
+
+
+# The models of this worker process, created by the pool initializer.
+_worker_models: _Models | None = None
 
 
 def _start_worker(config: Config, models_directory: Path, threads: int) -> None:
-    global _worker_analyzer, _worker_error
+    global _worker_models
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; workers just stop
     cv2.setNumThreads(threads)  # OpenCV would otherwise start a thread per core in every worker
     reuse_freed_memory()
-    try:
-        _worker_analyzer = Analyzer(config, ModelStore(models_directory, threads=threads))
-    except ModelFileError as exc:
-        _worker_error = exc
+    _worker_models = _Models(config, ModelStore(models_directory, threads=threads))
 
 
-def _analyse_in_worker(job: Job) -> tuple[int, PhotoAnalysis]:
-    if _worker_error is not None:
-        raise _worker_error
-    return job.index, analyse_safely(_worker_analyzer, job)
-
-
-def _analyse_in_pool(jobs: list[Job], config: Config, workers: int) -> Iterator[tuple[int, PhotoAnalysis]]:
-    # "spawn" everywhere: forking a process that already runs onnxruntime threads can deadlock the child.
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
-        initargs=(config, ModelStore().directory, threads_per_worker(workers)),
-    )
-    pending = {pool.submit(_analyse_in_worker, job): job for job in jobs}
-    try:
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                job = pending.pop(future)
-                try:
-                    yield future.result()
-                except BrokenProcessPool:
-                    # A worker died (killed, out of memory, a crash in native code): which photo did it is
-                    # unknown, so every unfinished photo gets the error; a rerun retries them.
-                    yield job.index, failed(job.display_path, "analysis process crashed; run the scan again")
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+def _in_worker(method: str, job) -> object:
+    return getattr(_worker_models, method)(job)

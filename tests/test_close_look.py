@@ -97,12 +97,13 @@ def test_close_look_is_off_at_zero_or_at_the_size_every_photo_is_read_at(config)
 
 
 @pytest.fixture
-def sign_folder(tmp_path):
-    """A folder holding the sample beer sign, and a constructed first look of it (no faces, no text read yet)."""
+def sign_folder(tmp_path, config, analyzer):
+    """A folder holding the sample beer sign, and its real first look (the close look reads where it points)."""
     folder = tmp_path / "event"
     folder.mkdir()
     shutil.copy(SAMPLES / "signage_beer_box.jpg", folder / "signage_beer_box.jpg")
-    return folder, photo("signage_beer_box.jpg", unit(0))
+    first = analyzer.analyse(folder / "signage_beer_box.jpg", "signage_beer_box.jpg")
+    return folder, PhotoResult(first, judge(first, config))
 
 
 def test_a_real_close_look_reads_the_sample_sign_again_and_keeps_its_flag(config, sign_folder):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import html
+import io
 import os
 import re
 import shutil
@@ -127,6 +129,19 @@ def test_name_not_valid_utf8_is_shown_replaced_and_its_photo_read(config, analyz
     collector.feed((tmp_path / "report.html").read_text(encoding="utf-8"))
     assert "caf\ufffd.jpg" in collector.texts
     assert len(collector.urls) == 2  # the photo was read through its real bytes: thumbnail in picks and sheet
+    assert result.photos[0].analysis.thumbnail is not None  # made by the scan, from the photo it decoded
+
+
+def test_a_scan_file_without_thumbnails_gets_them_from_the_photos(config, analyzer, tmp_path):
+    folder = tmp_path / "event"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "group_three_smiling.jpg", folder / "camp.jpg")
+    [photo] = scan(folder, config, analyzer).photos
+    from_file = PhotoResult(dataclasses.replace(photo.analysis, thumbnail=None), photo.judgement)  # as --from gives it
+    made, decoded = (html_report.thumbnail_uri(p, folder, config) for p in (photo, from_file))
+    assert made.startswith("data:image/jpeg;base64,") and decoded.startswith("data:image/jpeg;base64,")
+    sizes = [Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).size for uri in (made, decoded)]
+    assert max(sizes[0]) == max(sizes[1]) == config.report.thumbnail_size  # the same size either way
 
 
 def test_report_reads_no_photo_outside_the_scanned_folder(config, analyzer, tmp_path):
@@ -137,7 +152,8 @@ def test_report_reads_no_photo_outside_the_scanned_folder(config, analyzer, tmp_
     shutil.copy(SAMPLES / "astronaut.jpg", tmp_path / "secret.jpg")
     [photo] = scan(folder, config, analyzer).photos
     for hostile in ("../secret.jpg", "sub/../../secret.jpg", str(tmp_path / "secret.jpg")):
-        moved = PhotoResult(dataclasses.replace(photo.analysis, path=hostile), photo.judgement)
+        # as a scan file gives it: no thumbnail, so the report would read the file the path names
+        moved = PhotoResult(dataclasses.replace(photo.analysis, path=hostile, thumbnail=None), photo.judgement)
         result = ScanResult(str(folder), [moved])
         page = html_report.render(result, select(result, config), folder, config)
         collector = _Collector()

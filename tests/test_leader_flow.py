@@ -53,6 +53,9 @@ def test_dropped_folder_gets_report_and_json_beside_it_in_either_language(isolat
     photos = document["photos"]
     assert len(photos) == len(before) - 1  # every photo but sample_images/README.md
     assert document["tool"]["cache"] == {"reused": len(photos), "analysed": 0}
+    timings = document["tool"]["timings"]  # every stage of the run, as bench/run.py flow reports them
+    assert set(timings) == {"scan", "judge", "grouping", "people", "close_look", "report", "json"}
+    assert all(seconds >= 0 for seconds in timings.values()) and timings["json"] < 60
     picks = document["selection"]["picks"]
     flagged = sum(1 for photo in photos if photo["flags"])
     summary = dutch.stdout.splitlines()

@@ -18,7 +18,9 @@ from photocheck.loading import load_photo
 from photocheck.models.text_reader import has_latin_letter_or_digit
 from photocheck.pipeline import read_texts
 from photocheck.results import Box, TextLine
-from photocheck.text_regions import Region, build_mosaic, likely_regions, read_likely_text
+import pytest
+
+from photocheck.text_regions import Region, build_mosaic, grown, likely_regions, read_likely_text, tiles
 from tests.conftest import SAMPLES
 
 FONT = cv2.FONT_HERSHEY_DUPLEX
@@ -123,3 +125,38 @@ def test_only_lines_with_latin_letters_or_digits_count_as_text():
     assert has_latin_letter_or_digit("Jupiler") and has_latin_letter_or_digit("90Jaar")
     assert has_latin_letter_or_digit("Brûlé") and has_latin_letter_or_digit("S10")
     assert not has_latin_letter_or_digit("丰") and not has_latin_letter_or_digit("・。") and not has_latin_letter_or_digit(" ")
+
+
+def _covered(point, boxes):
+    return any(box.x1 <= point[0] <= box.x2 and box.y1 <= point[1] <= box.y2 for box in boxes)
+
+
+@pytest.mark.parametrize("places, most, expected_tiles", [
+    ([Box(0, 0, 2000, 1500)], 600_000, 9),  # a whole enlarged photo: a 3 x 3 grid
+    ([Box(0, 400, 2000, 700)], 600_000, 1),  # a band within the budget stays whole
+    ([Box(100, 100, 300, 200), Box(150, 120, 320, 210)], 600_000, 1),  # overlapping places read once, joined
+    ([Box(0, 0, 100, 100), Box(1800, 1400, 1900, 1500)], 600_000, 2),  # far apart: never joined into the frame
+    ([Box(300, 0, 900, 1500)], 400_000, 3),  # a tall person cut along its height
+])
+def test_close_look_tiles_cover_the_places_and_never_exceed_the_budget(config, places, most, expected_tiles):
+    settings = config.with_overrides({"text_regions": {"close_look_tile_pixels": most}}, "test").text_regions
+    cut = tiles(places, settings)
+    assert len(cut) == expected_tiles
+    assert all(tile.area <= most + 1 for tile in cut)
+    for place in places:
+        for fx in (0.0, 0.3, 0.5, 0.99):
+            for fy in (0.0, 0.5, 0.99):
+                assert _covered((place.x1 + fx * place.width, place.y1 + fy * place.height), cut)
+    assert sum(tile.area for tile in cut) < 1.5 * sum(place.area for place in places)  # little read twice
+
+
+def test_a_read_line_grows_by_its_height_inside_the_photo():
+    assert grown(Box(100, 50, 300, 70), 2.0, 1000, 800) == Box(60, 10, 340, 110)
+    assert grown(Box(0, 0, 50, 20), 2.0, 1000, 800) == Box(0, 0, 90, 60)
+
+
+def test_a_small_photo_enlarged_for_the_close_look_keeps_the_tile_budget_once_enlarged(config):
+    settings = config.text_regions
+    cut = tiles([Box(0, 0, 1000, 750)], settings, zoom=2.0)  # read as if 2000 x 1500
+    assert len(cut) == len(tiles([Box(0, 0, 2000, 1500)], settings))
+    assert all(tile.area * 2.0**2 <= settings.close_look_tile_pixels + 1 for tile in cut)

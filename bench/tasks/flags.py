@@ -1,7 +1,7 @@
 """Red flags: precision and recall per kind on the evaluation sets.
 
     python bench/run.py flags ../shared/eval [--cache DIR] [--config FILE] [--kinds alcohol,litter,tobacco,advertising]
-        [--text-region-variants] [--close-look-cache DIR]
+        [--text-region-variants] [--close-look-cache DIR] [--close-look-places text,objects,frame]
 
 DATASET is the eval root (it holds youth_dev, youth_dev2, coco128, litter_street_santiago, smoking_cigarette).
 `--cache DIR` keeps the stage-1 analyses between runs (photocheck's own analysis cache); `--config FILE` measures other settings;
@@ -18,8 +18,10 @@ F1 on the other folds is chosen among candidates and applied to the held-out fol
   `_advertising` for the rows and figures; `--close-look-cache DIR` keeps the close look's readings, by default in
   the system's temporary folder); `_text_seconds_per_photo` times the OCR alone (re-run on the youth_dev photos at
   working size, at the configured `text.detect_side`), `_text_regions_seconds_per_photo` the second pass on likely
-  regions (`[text_regions]`); `--text-region-variants` also measures each of TEXT_REGION_VARIANTS on youth_dev
-  (analysed again per variant) and reports the variant chosen per fold (`_cv_`);
+  regions (`[text_regions]`); `--close-look-places A,B` also measures the close look reading each of those
+  `[text_regions] close_look_places` (rows `advertising_ROW_close_look_places_A_*`, on the same first looks);
+  `--text-region-variants` also measures each of TEXT_REGION_VARIANTS on youth_dev (analysed again per variant) and
+  reports the variant chosen per fold (`_cv_`);
 - litter: youth_dev + youth_dev2 `litter` yes vs no (`litter_youth_*`) and litter_street_santiago (`litter_street_*`,
   one more source), LITTER_CANDIDATES re-chosen per held-out source as for alcohol;
 - tobacco (taught, see `_tobacco`): `photocheck teach`'s classifier from one half of smoking_cigarette and the youth
@@ -48,6 +50,7 @@ from photocheck.pipeline import Analyzer, read_texts
 from photocheck.results import PhotoAnalysis
 from photocheck.scan import scan
 from photocheck.text_regions import read_likely_text
+from photocheck.workers import WorkerPool, default_workers
 
 
 # The eval sets each kind is measured on.
@@ -348,17 +351,19 @@ def _text_regions(metrics: dict, dataset: Path, youth_rows: list[dict], config, 
 
 
 def _close_look(dataset: Path, scans: dict, config, cache: Path) -> dict[str, PhotoAnalysis]:
-    """The policy photos' analyses after the selection's close look (the product's own TextRereader: text read again
-    at `close_look_text_side`, merged with the first look's lines), keyed like `scans`. The readings are kept in the
-    analysis cache under `cache` (a folder outside the project), so a second run reads nothing again."""
+    """The policy photos' analyses after the selection's close look (the product's own TextRereader in a pool of
+    workers, as `select` runs it: text read again at `close_look_text_side`, merged with the first look's lines),
+    keyed like `scans`. The readings are kept in the analysis cache under `cache` (a folder outside the project), so
+    a second run reads nothing again."""
     looked = {}
-    for name in POLICY_SETS:
-        images = dataset / name / "images"
-        photos = {str(images / photo.analysis.path): photo for key, photo in scans.items()
-                  if Path(key).parent == images}
-        by_path = {result.analysis.path: result.analysis
-                   for result in TextRereader(images, config, cache=cache)(list(photos.values()))}
-        looked.update({key: by_path[photo.analysis.path] for key, photo in photos.items()})
+    with WorkerPool(config, default_workers(config)) as pool:
+        for name in POLICY_SETS:
+            images = dataset / name / "images"
+            photos = {str(images / photo.analysis.path): photo for key, photo in scans.items()
+                      if Path(key).parent == images}
+            rereader = TextRereader(images, config, pool=pool, cache=cache)
+            by_path = {result.analysis.path: result.analysis for result in rereader(list(photos.values()))}
+            looked.update({key: by_path[photo.analysis.path] for key, photo in photos.items()})
     return looked
 
 
@@ -434,7 +439,7 @@ def _advertising_loso(metrics: dict, name: str, cases: list[tuple[dict, bool]], 
     metrics[f"{name}_loso_per_source"] = per_source
 
 
-def _advertising(metrics: dict, dataset: Path, config, analyzer, close_look_cache: Path) -> None:
+def _advertising(metrics: dict, dataset: Path, config, analyzer, close_look_cache: Path, places: list[str]) -> None:
     """Advertising on youth_dev + youth_dev2 (170 photos, 12 sources), in the scan alone and after the close look.
 
     Rows (`advertising_ROW_LOOK_FIGURE`):
@@ -443,7 +448,8 @@ def _advertising(metrics: dict, dataset: Path, config, analyzer, close_look_cach
       clothing-only photos are left out. `_strong` counts strong flags only (the photo is skipped), otherwise any
       advertising flag counts;
     - ROW every_labelled: every advertising_or_logo=yes photo (clothing included) against the no's; weak flags count.
-    LOOK is `scan` (the first look, every photo) or `close_look` (text read again at close_look_text_side).
+    LOOK is `scan` (the first look, every photo) or `close_look` (text read again at close_look_text_side), and
+    `close_look_places_P` for each of `places` (the close look reading only those `[text_regions] close_look_places`).
     FIGURE: `default_in_sample` the shipped settings on all photos; `best_in_sample` the candidate (a combination of
     ADVERTISING_CANDIDATES) with the best recall at precision >= 0.8 on all photos;
     `loso` each source judged with the candidate chosen that way on the other sources (the honest figure), with the
@@ -458,6 +464,9 @@ def _advertising(metrics: dict, dataset: Path, config, analyzer, close_look_cach
         _text_seconds_per_photo(folder, analyzer, config, youth)
     looks = {"scan": {key: photo.analysis for key, photo in scans.items()},
              "close_look": _close_look(dataset, scans, config, close_look_cache)}
+    for place in places:
+        varied = config.with_overrides({"text_regions": {"close_look_places": place}}, f"bench {place}")
+        looks[f"close_look_places_{place}"] = _close_look(dataset, scans, varied, close_look_cache)
     variants = {"default": config, **_advertising_variants(config)}
     started = time.perf_counter()
     flagged = {look: {variant: {key: _advertising_flag(analysis, varied) for key, analysis in analyses.items()}
@@ -499,7 +508,9 @@ def run(dataset: Path, options: list[str]) -> dict:
     if "advertising" in kinds:
         close_look_cache = Path(options[options.index("--close-look-cache") + 1]) if "--close-look-cache" in options \
             else Path(tempfile.gettempdir()) / "photocheck-bench-close-look"
-        _advertising(metrics, dataset, config, analyzer, close_look_cache)
+        places = options[options.index("--close-look-places") + 1].split(",") if "--close-look-places" in options \
+            else []
+        _advertising(metrics, dataset, config, analyzer, close_look_cache, places)
         if "--text-region-variants" in options:
             _text_regions(metrics, dataset, youth_rows, config, cache)
     return metrics

@@ -100,15 +100,16 @@ class OnnxModel:
     """Base of every model class: holds its session; subclasses own pre- and post-processing."""
 
     name: ClassVar[str]
+    max_batch: ClassVar[int] = MAX_BATCH
 
     def __init__(self, store: ModelStore):
         self.session = store.session(self.name)
         self.input_name = self.session.get_inputs()[0].name
 
     def run(self, tensor, outputs: list[str] | None = None) -> list:
-        """Outputs for a batch, run in chunks of MAX_BATCH: memory stays bounded on a photo of 60 faces."""
-        if len(tensor) <= MAX_BATCH:
+        """Outputs for a batch, run in chunks of `max_batch`: memory stays bounded on a photo of 60 faces."""
+        if len(tensor) <= self.max_batch:
             return self.session.run(outputs, {self.input_name: tensor})
-        chunks = [self.session.run(outputs, {self.input_name: tensor[start : start + MAX_BATCH]})
-                  for start in range(0, len(tensor), MAX_BATCH)]
+        chunks = [self.session.run(outputs, {self.input_name: tensor[start : start + self.max_batch]})
+                  for start in range(0, len(tensor), self.max_batch)]
         return [np.concatenate(parts) for parts in zip(*chunks)]

@@ -22,6 +22,8 @@ DIMENSIONS = 1024
 
 class FaceDescriptor(OnnxModel):
     name = "faceres"
+    # A run of 16 faces held 182 MB more than the model, one of 4 faces 44 MB, at the same 0.024 CPU-s a face.
+    max_batch = 4
 
     def describe(self, rgb: np.ndarray, boxes: list[Box]) -> np.ndarray:
         """[N, 1024] L2-normalised descriptors of the faces in `boxes` (pixels of `rgb`, an RGB uint8 image):

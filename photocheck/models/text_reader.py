@@ -9,6 +9,7 @@ only found then, at about four times the detector's cost at 1920 px.
 
 from __future__ import annotations
 
+import copy
 import unicodedata
 from pathlib import Path
 
@@ -32,7 +33,9 @@ EXPECTED_SHA256 = {
 DETECTOR = "ocr_det"
 
 
-def _verified_engine(store: ModelStore):
+def verified_package():
+    """The rapidocr package, once its recogniser is checked (no model is loaded); ModelFileError when it is missing
+    or holds other weights."""
     try:
         import rapidocr_onnxruntime
     except ImportError as exc:
@@ -42,7 +45,11 @@ def _verified_engine(store: ModelStore):
         path = folder / name
         if not path.is_file() or _sha256(path) != digest:
             raise ModelFileError("model_error.ocr_model", path=path, package=PACKAGE)
-    return rapidocr_onnxruntime.RapidOCR(
+    return rapidocr_onnxruntime
+
+
+def _verified_engine(store: ModelStore):
+    return verified_package().RapidOCR(
         intra_op_num_threads=store.threads, inter_op_num_threads=1,
         det_model_path=str(store.verified_path(DETECTOR)),
     )
@@ -53,6 +60,12 @@ class TextReader:
         self.engine = _verified_engine(store)
         self.detect_side = detect_side
         self.min_score = min_score
+
+    def at_side(self, detect_side: int) -> TextReader:
+        """A reader sharing this one's engine (its sessions), its detector seeing photos at `detect_side`."""
+        other = copy.copy(self)
+        other.detect_side = detect_side
+        return other
 
     def read(self, rgb: np.ndarray, detect_side: int | None = None) -> list[TextLine]:
         """Text lines in the pixels of `rgb` (boxes axis-aligned around the detected quadrilaterals); the detector

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-from PIL import Image
 
 from photocheck.config import Config
 from photocheck.i18n import message, photo_error, readable, term
@@ -24,6 +22,8 @@ from photocheck.loading import PhotoLoadError, load_photo
 from photocheck.results import Box, Flag
 from photocheck.scan import PhotoResult, ScanResult, source_path
 from photocheck.selection import UNDATED, Check, Pick, Selection
+from photocheck.thumbnails import thumbnail_jpeg
+from photocheck.workers import available_cores
 
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
@@ -60,6 +60,7 @@ RENDER_CHECK = (
     "document.body.setAttribute('data-thumbnails',i.length);"
     "document.body.setAttribute('data-thumbnails-rendered',i.filter(function(m){return m.complete&&m.naturalWidth>0}).length)})"
 )
+FACE_THUMBNAIL_SIZE = 96  # pixels, long side of a face of someone no pick shows yet
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
 
 
@@ -71,16 +72,27 @@ def _t(key: str, language: str, **values) -> str:
     return _e(message(f"report.{key}", language, **values))
 
 
-def thumbnail_uri(path: Path | None, config: Config) -> str | None:
-    if path is None:  # outside the scanned folder
-        return None
-    try:
-        photo = load_photo(path, config.report.thumbnail_size, config.loading.max_megapixels)
-    except PhotoLoadError:
-        return None
-    buffer = io.BytesIO()
-    Image.fromarray(photo.rgb).save(buffer, "JPEG", quality=config.report.thumbnail_quality)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+def thumbnail_uri(photo: PhotoResult, root: Path, config: Config) -> str | None:
+    """The photo's thumbnail as a data URI: the one its scan made, else (a scan file given with --from) decoded from
+    its file under `root`; None when there is neither."""
+    jpeg = photo.analysis.thumbnail
+    if jpeg is None:
+        path = source_path(photo.analysis.path, root)
+        if path is None:  # outside the scanned folder
+            return None
+        report = config.report
+        try:
+            jpeg = thumbnail_jpeg(
+                load_photo(path, report.thumbnail_size, config.loading.max_megapixels).rgb, report.thumbnail_size,
+                report.thumbnail_quality,
+            )
+        except PhotoLoadError:
+            return None
+    return _data_uri(jpeg)
+
+
+def _data_uri(jpeg: bytes) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
 
 def face_uri(path: Path | None, box: Box, config: Config) -> str | None:
@@ -95,9 +107,7 @@ def face_uri(path: Path | None, box: Box, config: Config) -> str | None:
     crop = photo.rgb[int(grown.y1):int(grown.y2), int(grown.x1):int(grown.x2)]
     if crop.size == 0:
         return None
-    buffer = io.BytesIO()
-    Image.fromarray(crop).resize((96, 96)).save(buffer, "JPEG", quality=config.report.thumbnail_quality)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return _data_uri(thumbnail_jpeg(crop, FACE_THUMBNAIL_SIZE, config.report.thumbnail_quality))
 
 
 def _coverage(selection: Selection, root: Path, config: Config, language: str) -> str:
@@ -230,10 +240,11 @@ def _pick_card(pick: Pick, photo: PhotoResult, uri: str | None, language: str) -
 def render(result: ScanResult, selection: Selection, root: Path, config: Config) -> str:
     language = config.output.language
     by_path = {photo.analysis.path: photo for photo in result.photos}
-    uris = {
-        photo.analysis.path: thumbnail_uri(source_path(photo.analysis.path, root), config) if photo.analysis.ok else None
-        for photo in result.photos
-    }
+    readable = [photo for photo in result.photos if photo.analysis.ok]
+    # Photos of a scan file are decoded again; decoding releases the GIL, so one thread per core.
+    with ThreadPoolExecutor(available_cores()) as threads:
+        made = threads.map(lambda photo: thumbnail_uri(photo, root, config), readable)
+        uris = dict.fromkeys(by_path) | {photo.analysis.path: uri for photo, uri in zip(readable, made)}
     picks = {pick.path: pick for pick in selection.picks}
     why_not = {rejection.path: rejection.reasons for rejection in selection.rejected}
 

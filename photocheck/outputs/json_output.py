@@ -6,6 +6,7 @@ import base64
 import dataclasses
 import json
 import re
+import time
 from typing import Any
 
 import numpy as np
@@ -17,8 +18,8 @@ from photocheck.selection import Selection
 SCHEMA = "photocheck/1"
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # embedding: 1280 floats per photo, written compactly as EMBEDDING_KEY instead; region_embeddings (inputs of taught
-# red flags, several per photo) stay in the analysis cache.
-ANALYSIS_FIELDS_NOT_EXPORTED = {"embedding", "region_embeddings"}
+# red flags, several per photo) and the report's thumbnail stay in the analysis cache.
+ANALYSIS_FIELDS_NOT_EXPORTED = {"embedding", "region_embeddings", "thumbnail"}
 # Who a face is (its identity descriptor) stays in the analysis cache: a descriptor is biometric data, not for a file
 # beside the photos; `select --from` describes the faces again from the photos.
 FACE_FIELDS_NOT_EXPORTED = ("descriptor",)
@@ -26,6 +27,7 @@ FACE_FIELDS_NOT_EXPORTED = ("descriptor",)
 EMBEDDING_KEY = "embedding_f16"
 # Judgement fields that extend an analysis record instead of standing beside it.
 JUDGEMENT_MERGED_INTO = {"face_judgements": "faces", "quality": "quality"}
+ENCODING_PLACEHOLDER = -1.0  # tool.timings.json while the text is encoded (no stage takes negative time)
 
 
 def plain(value: Any) -> Any:
@@ -103,8 +105,20 @@ def document(result: ScanResult, selection: Selection | None = None) -> dict[str
     return data
 
 
-def dumps(result: ScanResult, selection: Selection | None = None) -> str:
-    text = json.dumps(document(result, selection), ensure_ascii=False, indent=2) + "\n"
+def dumps(result: ScanResult, selection: Selection | None = None, *, timed: bool = False) -> str:
+    """The JSON text; `timed` adds to `tool.timings` (seconds per stage) the time of this encoding as `json`."""
+    started = time.perf_counter()
+    data = document(result, selection)
+    timings = {stage: round(seconds, 3) for stage, seconds in data["tool"].get("timings", {}).items()}
+    if timed:
+        timings["json"] = ENCODING_PLACEHOLDER
+    if timings:
+        data["tool"] = dict(data["tool"], timings=timings)
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if timed:
+        # The encoding's own time is known only once the text exists: its placeholder is the first such value, as
+        # `tool` comes before every photo.
+        text = text.replace(f'"json": {ENCODING_PLACEHOLDER}', f'"json": {time.perf_counter() - started:.3f}', 1)
     # File names that are not valid UTF-8 reach Python as lone surrogates, which no UTF-8 file can hold; JSON's
     # \u escape keeps them exact, so json.loads gives back the very name that opens the file.
     return LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
