@@ -15,7 +15,8 @@ repeated run reports the cached close look's time). Two runs:
 Counted over the picks (labels "unsure" are counted apart, never as clean):
 - `red_flag_picks`: picks labelled alcohol or tobacco "yes", or clear advertising (youth_dev2: `advertising_where`
   background or product; youth_dev, which has no such column: `advertising_or_logo` yes). Must be 0; `*_alcohol_picks`,
-  `*_tobacco_picks`, `*_advertising_picks` count each kind;
+  `*_tobacco_picks`, `*_advertising_picks` count each kind; `red_flag_picks_listing_no_check` those of them that
+  list nothing for the leader to check (picked as clean: the silent misses);
   `first_look_red_flag_picks` is the same without the close look;
 - `clothing_brand_picks`: youth_dev2 picks whose most prominent brand is on clothing, and how many of them list a
   check for the leader (`clothing_brand_picks_with_checks`); `picks_with_checks`: picks that list anything to check;
@@ -147,6 +148,8 @@ def _count_picks(metrics: dict, prefix: str, rows: list[dict], picked: list[dict
     metrics[f"{prefix}_smiling_faces_mean_picks"] = _mean([s for s in map(_smiles, picked) if s is not None])
     for kind in ("alcohol", "tobacco", "advertising"):
         metrics[f"{prefix}_{kind}_picks"] = sum(red_flag_labels(row)[kind] == "yes" for row in picked)
+    metrics[f"{prefix}_red_flag_picks_listing_no_check"] = sum(
+        red_flag(row) == "yes" and not has for row, has in zip(picked, checked))
     metrics[f"{prefix}_red_flag_picks"] = sum(red_flag(row) == "yes" for row in picked)
 
 
