@@ -68,9 +68,7 @@ def source_of(row: dict[str, str]) -> str:
 def policy_target(dataset: Path) -> tuple[Path, tuple[str, ...]]:
     """The eval root and the policy sets a task measures: every set when `dataset` is the eval root
     (../shared/eval), one set when it is that set's folder (../shared/eval/youth_dev2)."""
-    if (dataset / "labels.csv").is_file():
-        return dataset.parent, (dataset.name,)
-    return dataset, POLICY_SETS
+    return (dataset, POLICY_SETS) if is_eval_root(dataset) else (dataset.parent, (dataset.name,))
 
 
 def policy_rows(eval_root: Path, sets: tuple[str, ...] = POLICY_SETS) -> list[dict[str, str]]:

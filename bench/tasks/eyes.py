@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evaldata import best_candidate, is_eval_root, leave_one_source_out, policy_rows, policy_scans
+from evaldata import best_candidate, leave_one_source_out, policy_rows, policy_scans, policy_target
 
 from photocheck.config import default_config
 from photocheck.judges.faces import face_side, judge_faces
@@ -31,7 +31,7 @@ CLOSED_BELOW = (0.13, 0.10, 0.16, 0.19, 0.22)  # the shipped value first: ties g
 
 def run(dataset: Path, options: list[str]) -> dict:
     config = default_config()
-    eval_root = dataset if is_eval_root(dataset) else dataset.parent
+    eval_root, _ = policy_target(dataset)
     scans = policy_scans(eval_root, config, (SET,))
     rows = [
         row for row in policy_rows(eval_root, (SET,))
