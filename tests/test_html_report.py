@@ -20,7 +20,7 @@ from photocheck.i18n import message
 from photocheck.outputs import html_report
 from photocheck.outputs.atomic import write_atomic
 from photocheck.judges.flags import evidence
-from photocheck.results import Box, Flag
+from photocheck.results import Box, Flag, TextLine
 from photocheck.scan import PhotoResult, ScanResult, scan
 from photocheck.selection import select
 from tests.conftest import SAMPLES
@@ -160,3 +160,21 @@ def test_report_reads_no_photo_outside_the_scanned_folder(config, analyzer, tmp_
         collector.feed(page)
         assert collector.urls == [] and "data:image" not in page, hostile
         assert message("report.no_preview", config.output.language) in collector.texts
+
+
+def test_a_doubtful_pick_lists_what_to_check_with_the_lettering_boxed(config, analyzer, tmp_path):
+    shutil.copy(SAMPLES / "group_three_smiling.jpg", tmp_path / "only.jpg")
+    result = scan(tmp_path, config, analyzer)
+    [photo] = result.photos
+    width, height = photo.analysis.width, photo.analysis.height
+    sign = TextLine("Garage Janssens", Box(0, 0, width / 2, height / 10), 0.95)
+    photo = PhotoResult(dataclasses.replace(photo.analysis, texts=[sign]), photo.judgement)
+    result = dataclasses.replace(result, photos=[photo])
+    selection = select(result, config, top=1)
+    [pick] = selection.picks  # no clean photo left, so the doubtful one is picked ...
+    assert [check.kind for check in pick.checks] == ["lettering"]
+    page = html_report.render(result, selection, tmp_path, config)
+    # ... and its card says what to read and draws where
+    assert message("report.to_check", config.output.language) in page
+    assert 'class="box check" style="left:0.00%;top:0.00%;width:50.00%;height:10.00%"' in page
+    assert "Garage Janssens" in html.unescape(page)

@@ -169,14 +169,17 @@ def _thumb(photo: PhotoResult, uri: str | None, language: str, lettering: Iterab
     return f'<div class="thumb"><img src="{uri}" alt="{alt}">{_evidence_boxes(photo, language, lettering)}</div>'
 
 
+def _check_text(check: Check, language: str) -> str:
+    """The evidence in words, after the flag's kind (lettering says what it is by itself)."""
+    said = message(check.evidence.code, language, **check.evidence.values)
+    return said if check.kind == "lettering" else f"{term('policy', check.kind, language)}: {said}"
+
+
 def _checks(pick: Pick, language: str) -> str:
     """What the leader should look at before posting the pick, each item also boxed on the thumbnail."""
     if not pick.checks:
         return ""
-    items = "".join(
-        f"<li>{_e(term('policy', check.kind, language))}: {_e(message(check.evidence.code, language, **check.evidence.values))}</li>"
-        for check in pick.checks
-    )
+    items = "".join(f"<li>{_e(_check_text(check, language))}</li>" for check in pick.checks)
     return f'<div>{_t("to_check", language)}:<ul class="checks">{items}</ul></div>'
 
 
