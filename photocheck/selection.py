@@ -437,8 +437,8 @@ def select(
 def _describe_pool(
     candidates: list[_Candidate], top: int | None, per_day: int | None, pool_factor: int, describe: Describe
 ) -> None:
-    """Set the face descriptors of the best candidates, `pool_factor` times as many as the picks wanted (the
-    smaller of `top` and `per_day` x the capture days)."""
+    """Set the people of the recognisable faces of the best candidates, `pool_factor` times as many as the picks
+    wanted (the smaller of `top` and `per_day` x the capture days)."""
     caps = [cap for cap in (top, per_day * len({c.day for c in candidates}) if per_day else None) if cap]
     size = pool_factor * min(caps) if caps else len(candidates)
     pool = sorted(candidates, key=lambda c: best_key(c.photo), reverse=True)[:size]

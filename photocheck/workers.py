@@ -69,14 +69,14 @@ def reuse_freed_memory() -> None:
     libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD_BYTES)
 
 
-# Above this size, a buffer of the selection's jobs gets pages of its own, handed back when it is freed.
+# Above this size, a buffer of the close look's jobs gets pages of its own, handed back when it is freed.
 _SELECTION_MMAP_THRESHOLD_BYTES = 4 * 2**20
 
 
 def give_back_freed_memory() -> None:
-    """From now on return freed buffers to the system, and return those kept so far (glibc only). For the selection's
-    few jobs (face descriptors, close look), whose buffers differ in size from job to job: kept in the heap as in the
-    scan, they made a worker grow to ~0.7 GB; the page faults cost little over a few dozen photos."""
+    """From now on return freed buffers to the system, and return those kept so far (glibc only). For the close look's
+    few jobs, whose buffers differ in size from job to job: kept in the heap as in the scan, they made a worker grow
+    to ~0.7 GB; the page faults cost little over a few dozen photos."""
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:  # not glibc: nothing kept
@@ -109,9 +109,8 @@ def analyse_all(
 
 
 class WorkerPool:
-    """Worker processes that serve a whole flow: the scan's analyses, then the selection's face descriptors and the
-    close look's re-reads (photocheck/people_shown.py, photocheck/close_look.py), with the models each worker loaded
-    once. With one worker, everything runs in this process. Nothing starts before the first job (a flow served by the
+    """Worker processes that serve a whole flow: the scan's analyses, then the close look's re-reads
+    (photocheck/close_look.py), with the models each worker loaded once. With one worker, everything runs in this process. Nothing starts before the first job (a flow served by the
     cache starts no process for its scan), and each worker loads only what its jobs need.
     """
 
