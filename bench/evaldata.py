@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from photocheck.config import Config
-from photocheck.scan import PhotoResult, ScanResult, scan
+from photocheck.records.judgement import PhotoResult, ScanResult
+from photocheck.scan import scan
 from photocheck.scan_file import load_scan
 from photocheck.user_dirs import user_cache_dir
 

@@ -1,8 +1,8 @@
 """A per-user SQLite cache of stage-1 analyses, so a repeated scan re-judges without running a model.
 
 An entry is valid for one file (resolved path, size, mtime_ns) under one *pipeline version*: the package version,
-the sha256 of every model, the stage-1 settings (every config table except the judgement tables listed in
-``[cache] judgement_tables``) and a hash of the stage-1 source code. Judging (stage 2) always reruns, so a changed
+the sha256 of every model, the stage-1 settings (the tables listed in ``[cache] analysis_tables``) and a hash of the
+stage-1 source code (:data:`STAGE_ONE_CODE`). Judging (stage 2) always reruns, so a changed
 threshold re-judges from cached detections.
 
 Entries are pickled :class:`PhotoAnalysis` objects, so fields added to the stage-1 records need no cache code (the
@@ -24,17 +24,14 @@ from pathlib import Path
 import photocheck
 from photocheck import __version__
 from photocheck.config import Config
-from photocheck.results import PhotoAnalysis
+from photocheck.records.analysis import PhotoAnalysis
 from photocheck.user_dirs import user_cache_dir
 
 CACHE_DIR_ENV = "PHOTOCHECK_CACHE_DIR"
 CACHE_FILE = "analyses.sqlite"
-# Judging, selection, output and command-line code: changing it must not retire cached analyses. A module missing
-# here only costs a needless re-analysis after it changes, never a stale result.
-NOT_STAGE_ONE_CODE = (
-    "judges", "outputs", "cli.py", "flow.py", "scan.py", "scan_file.py", "cache.py", "workers.py", "i18n.py",
-    "selection.py", "close_look.py", "teach.py", "consent.py", "people_shown.py", "uniform_calibration.py", "config_files.py",
-)
+# What shapes a stage-1 analysis: the stage-1 folders and the records it is pickled as. Anything else (judges,
+# selection, outputs, command line) can change without retiring a cached analysis.
+STAGE_ONE_CODE = ("analysis", "models", "records/analysis.py")
 
 
 def default_cache_dir() -> Path:
@@ -43,23 +40,28 @@ def default_cache_dir() -> Path:
     return Path(override) if override else user_cache_dir()
 
 
+def stage_one_sources() -> list[Path]:
+    """The package's stage-1 source files (:data:`STAGE_ONE_CODE`), in a stable order."""
+    package = Path(photocheck.__file__).resolve().parent
+    return sorted(
+        source for place in STAGE_ONE_CODE
+        for source in ([package / place] if place.endswith(".py") else (package / place).rglob("*.py"))
+    )
+
+
 def stage_one_code_hash() -> str:
-    """sha256 over the package's stage-1 source files (loading, models, pipeline, records...)."""
+    """sha256 over the stage-1 source files, each with its path in the package."""
     package = Path(photocheck.__file__).resolve().parent
     digest = hashlib.sha256()
-    for source in sorted(package.rglob("*.py")):
-        relative = source.relative_to(package)
-        if relative.parts[0] in NOT_STAGE_ONE_CODE:
-            continue
-        digest.update(relative.as_posix().encode())
+    for source in stage_one_sources():
+        digest.update(source.relative_to(package).as_posix().encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()
 
 
 def pipeline_version(config: Config, model_hashes: dict[str, str]) -> str:
     """A short hash of everything that shapes a stage-1 analysis (see the module docstring)."""
-    judgement_tables = set(config.cache.judgement_tables) | {"cache"}
-    settings = {table: values for table, values in config.values.items() if table not in judgement_tables}
+    settings = {table: config.values[table] for table in config.cache.analysis_tables}
     identity = {
         "package": __version__,
         "models": dict(sorted(model_hashes.items())),

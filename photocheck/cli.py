@@ -14,19 +14,16 @@ from typing import Optional
 import typer
 
 from photocheck import consent, flow
+from photocheck.atomic import write_atomic
 from photocheck.cache import default_cache_dir
-from photocheck.close_look import failure_note, select_closely
 from photocheck.config import Config, ConfigError
 from photocheck.config_files import candidate_files, describe, effective_config, starter_file, user_config_file
 from photocheck.i18n import explained, locale_language, message, term
 from photocheck.models.base import ModelFileError
-from photocheck.outputs import export, html_report, json_output, terminal, terminal_selection
-from photocheck.outputs import xmp as xmp_sidecars
-from photocheck.outputs.atomic import write_atomic
-from photocheck.people_shown import describe_missing
-from photocheck.scan import ScanResult
+from photocheck.outputs import json_output, terminal, terminal_selection
+from photocheck.paths import dropped_path
+from photocheck.records.judgement import ScanResult
 from photocheck.scan import scan as run_scan
-from photocheck.scan_file import ScanFileError, load_scan
 from photocheck.teach import TeachError
 from photocheck.teach import teach as run_teach
 from photocheck.uniform_calibration import CalibrationError, calibrate
@@ -62,8 +59,11 @@ class Language(str, Enum):
 LangOption = typer.Option(None, "--lang", help="Language of the output: nl or en (default: the environment's locale).")
 # The after-event flow; `photocheck FOLDER` runs it (see main).
 FLOW_COMMAND = "check"
-# Exit codes of the flow's errors: 1 nothing to read, 2 a path the person must change.
-FLOW_EXIT = {"error.no_photos": 1, "error.none_readable": 1, "error.does_not_exist": 2, "error.output_not_writable": 2}
+# Exit codes of the flow's errors: 1 nothing to read, 2 a path the person must change, 3 a broken set-up.
+FLOW_EXIT = {
+    "error.no_photos": 1, "error.none_readable": 1, "error.does_not_exist": 2, "error.output_not_writable": 2,
+    "error.scan_file": EXIT_SETUP,
+}
 
 
 @app.callback()
@@ -245,42 +245,28 @@ def select(
     language = config.output.language
     cache = None if no_cache else default_cache_dir()
     config = _with_consent(config, folder, cache)
-    if scan_file is not None:
-        try:
-            result = load_scan(scan_file, config)
-        except (ConfigError, ScanFileError) as exc:
-            _fail(message("error.scan_file", language, detail=explained(exc, language)), EXIT_SETUP)
-        with _setup_errors(language):  # identity descriptors never leave the analysis cache: describe the faces again
-            result = describe_missing(result, folder, config)
-    if scan_file is None:
-        result = _scan_or_fail(folder, config, progress=_progress(language), workers=0, cache=cache)
-    if result.readable == 0:
-        _fail(message("error.none_readable", language, count=len(result.photos), path=scan_file or folder), EXIT_NOTHING_READ)
-    with _setup_errors(language):
-        result, selection = select_closely(
-            result, config, folder, top=top, per_day=per_day, close_look=not no_close_look, cache=cache,
-            progress=_progress(language), allow_listed=blur_refused,
+    handover = flow.Handover(report=report_path, export_dir=export_dir, xmp=xmp, blur_refused=blur_refused)
+    try:
+        result, selection = flow.screen(
+            folder, config, scan_file=scan_file, top=top, per_day=per_day, close_look=not no_close_look,
+            allow_listed=blur_refused, cache=cache, progress=_progress(language),
         )
-
-    to_stdout = _write_json(json_path, json_output.dumps(result, selection))
+        to_stdout = _write_json(json_path, json_output.dumps(result, selection))
+        handed = flow.hand_over(result, selection, folder, config, handover)
+    except Exception as exc:  # every error becomes one sentence
+        _fail(*_flow_error(exc, language))
     typer.echo(terminal_selection.summary(result, selection, language), err=to_stdout, nl=False)
     for line in _consent_lines(result, config):
         typer.echo(line, err=to_stdout)
-    if report_path is not None:
-        write_atomic(report_path, html_report.render(result, selection, folder, config))
-        typer.echo(message("flow.report", language, path=report_path), err=to_stdout)
-    if export_dir is not None:
-        outcomes = export.export_picks(
-            selection, folder, export_dir, language, result=result, blur_refused=blur_refused, settings=config.consent
-        )
-        for outcome in outcomes:
-            typer.echo(message("export.outcome", language, path=outcome.path, detail=outcome.detail), err=to_stdout)
+    if handed.report is not None:
+        typer.echo(message("flow.report", language, path=handed.report), err=to_stdout)
+    for outcome in handed.exported:
+        typer.echo(message("export.outcome", language, path=outcome.path, detail=outcome.detail), err=to_stdout)
     if xmp:
-        outcomes = xmp_sidecars.write_sidecars(result, selection, folder, config)
-        for outcome in outcomes:
+        for outcome in handed.sidecars:
             if outcome.status != "written":
                 typer.echo(message("xmp.outcome", language, path=outcome.path, detail=outcome.detail), err=to_stdout)
-        written = sum(1 for outcome in outcomes if outcome.status == "written")
+        written = sum(1 for outcome in handed.sidecars if outcome.status == "written")
         typer.echo(message("xmp.count", language, count=written), err=to_stdout)
 
 
@@ -369,7 +355,7 @@ def check(
     """The whole after-event flow: scan, judge, select, write the HTML report and JSON, print a short summary."""
     language = _language(lang)
     try:
-        photos = flow.dropped_path(target)
+        photos = dropped_path(target)
         config = config_with_profile(effective_config(photos, config_file, lang.value if lang else None)[0], profile)
         language = config.output.language
         cache = None if no_cache else default_cache_dir()
@@ -411,7 +397,7 @@ def _flow_summary(outcome: flow.FlowOutcome, config: Config) -> str:
     seen = outcome.selection.coverage
     if seen is not None and seen.people:
         lines.append(message("report.coverage", language, shown=seen.shown, people=seen.people))
-    close_look_note = failure_note(outcome.selection, language)
+    close_look_note = terminal_selection.failure_note(outcome.selection, language)
     if close_look_note:
         lines.append(close_look_note)
     lines.append(message("flow.report", language, path=outcome.report))
@@ -503,7 +489,7 @@ def show_config(
             _fail(message("error.output_not_writable", language, path=path.parent, reason=exc.strerror or exc), 2)
         typer.echo(message("config.written", language, path=path))
         return
-    folder = flow.dropped_path(str(target)) if target is not None else None
+    folder = dropped_path(str(target)) if target is not None else None
     try:
         config, files = effective_config(folder, config_file, lang.value if lang else None)
     except ConfigError as exc:

@@ -7,7 +7,7 @@ the picks and the next best candidates is read again with that setting and re-ju
 a photo whose close look reveals a red flag drops out and the next candidate takes its place, to be looked at in the
 next round, until every pick has had its close look (at most `close_look_rounds` rounds).
 
-Only the text is read again (:func:`photocheck.pipeline.reread_texts`): the photo is decoded once at the close-look
+Only the text is read again (:func:`photocheck.analysis.pipeline.reread_texts`): the photo is decoded once at the close-look
 size and only the OCR runs, where `[text_regions] close_look_places` says text can be, in tiles of bounded size; the
 faces, objects and scene of the first look stay. The photos are read in the flow's worker processes (both cores; their
 OCR engine is loaded once, for the scan), so the memory of the whole run stays bounded. The reading is stored in the
@@ -25,22 +25,24 @@ import dataclasses
 import sqlite3
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from pathlib import Path
 
+from photocheck.analysis.loading import PhotoLoadError
 from photocheck.cache import CACHE_FILE, AnalysisCache, FileKey, pipeline_version
 from photocheck.config import Config
 from photocheck.i18n import Problem, explained, message, photo_error
 from photocheck.judges.flags import detail_text
 from photocheck.judges.policy import judge
-from photocheck.loading import PhotoLoadError
 from photocheck.models.base import ModelStore
 from photocheck.models.text_reader import verified_package
-from photocheck.people_shown import Describe, coverage, group_people
-from photocheck.results import PhotoAnalysis, Reason, failed
-from photocheck.scan import PhotoResult, Progress, ScanResult, _model_hashes, source_path
-from photocheck.selection import CloseLook, Selection, select
-from photocheck.workers import Reread, WorkerPool, default_workers
+from photocheck.paths import source_path
+from photocheck.people_shown import Describe
+from photocheck.records.analysis import PhotoAnalysis, failed
+from photocheck.records.judgement import PhotoResult, Reason, ScanResult
+from photocheck.records.selection import CloseLook, Selection
+from photocheck.scan import Progress, _model_hashes
+from photocheck.selection import select
+from photocheck.workers import Reread, WorkerPool
 
 # The photos to look at closely -> the same photos analysed with the close-look settings and judged (any order). A
 # photo that cannot be read again comes back failed (`analysis.ok` False) and keeps its first look; an exception
@@ -62,7 +64,7 @@ class TextRereader:
     """A :data:`Reanalyse` that reads the text of the photos' files (found under `root`, the scanned folder) again at
     `close_look_text_side`, in `pool` (the flow's worker processes, which already hold the OCR engine after the
     scan; without one, in this process). Each photo is read where text can be, in tiles of bounded size
-    (:func:`photocheck.pipeline.reread_texts`), so no worker holds a whole enlarged photo's detector maps.
+    (:func:`photocheck.analysis.pipeline.reread_texts`), so no worker holds a whole enlarged photo's detector maps.
     `seconds` adds up the time spent reading."""
 
     def __init__(
@@ -119,46 +121,6 @@ class TextRereader:
             return None
 
 
-def select_closely(
-    result: ScanResult,
-    config: Config,
-    root: Path,
-    *,
-    top: int | None = None,
-    per_day: int | None = None,
-    close_look: bool = True,
-    cache: Path | None = None,
-    progress: Progress | None = None,
-    allow_listed: bool = False,
-    pool: WorkerPool | None = None,
-) -> tuple[ScanResult, Selection]:
-    """The selection (`allow_listed`: see selection.select), after the close look unless it is off (`close_look` False,
-    or see :func:`is_on`). Returns the scan result with the close-look analyses in place of the first ones, so every
-    output shows what was read, and the time of each stage added to `tool.timings`: the grouping of the folder's faces
-    into people ("people", photocheck/people_shown.py), the close look (in `pool`, else in worker processes started
-    for it) and the rest of the selection ("grouping"). The selection says how many of the folder's people the picks
-    show."""
-    started = time.perf_counter()
-    people = group_people(result, config.selection.same_face_similarity)
-    people_seconds = time.perf_counter() - started
-    reanalyse = None
-    if close_look and is_on(config):
-        with nullcontext(pool) if pool is not None else WorkerPool(config, default_workers(config)) as workers:
-            reanalyse = TextRereader(root, config, pool=workers, cache=cache, progress=progress)
-            result, selection = look_closely(
-                result, config, reanalyse, top=top, per_day=per_day, describe=people.describe, allow_listed=allow_listed
-            )
-    else:
-        selection = select(result, config, top, per_day, people.describe, allow_listed)
-    selection.coverage = coverage(people, [pick.path for pick in selection.picks])
-    reading = reanalyse.seconds if reanalyse else 0.0
-    timings = dict(
-        result.tool.get("timings", {}), people=people_seconds, close_look=reading,
-        grouping=time.perf_counter() - started - people_seconds - reading,
-    )
-    return dataclasses.replace(result, tool=dict(result.tool, timings=timings)), selection
-
-
 def look_closely(
     result: ScanResult,
     config: Config,
@@ -206,17 +168,6 @@ def look_closely(
     _explain(selection, first, closer, failures, side, language)
     summary = {"text_side": side, "rounds": rounds, "photos": len(closer), "failed": len(failures), "error": error}
     return dataclasses.replace(current, tool=dict(current.tool, close_look=summary)), selection
-
-
-def failure_note(selection: Selection, language: str) -> str | None:
-    """One sentence for the terminal when some picks could not be looked at closely, else None."""
-    failed_picks = [pick for pick in selection.picks if pick.close_look is not None and pick.close_look.error]
-    if not failed_picks:
-        return None
-    return message(
-        "close_look.failed", language, side=failed_picks[0].close_look.text_side, count=len(failed_picks),
-        picks=len(selection.picks), error=failed_picks[0].close_look.error,
-    )
 
 
 def _look_set(selection: Selection, extra: int) -> list[str]:

@@ -7,6 +7,7 @@ file may only set keys that exist in the defaults, with a value of the same type
 from __future__ import annotations
 
 import copy
+import os
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
@@ -120,3 +121,11 @@ def load_config(*paths: Path | None) -> Config:
         if path is not None:
             config = config.with_file(path)
     return config
+
+
+def available_cores() -> int:
+    """The cores this process may run on (what `[workers]` and the report's thumbnail threads default to)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS and Windows have no affinity call
+        return max(1, os.cpu_count() or 1)

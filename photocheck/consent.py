@@ -4,7 +4,7 @@ Two sources, both read by every run (:func:`with_listed_children`):
 - the list kept by `photocheck consent add NAME PHOTO...` / `remove NAME` in the user's config folder
   (`$XDG_CONFIG_HOME/photocheck/consent.json`, private to the user);
 - a folder a leader fills by dragging photos, `geen-fotos/NAME/*.jpg` (or `no-photos/NAME/...`), inside the photo
-  folder or beside it. The scan never takes that folder's photos for event photos (photocheck/loading.py).
+  folder or beside it. The scan never takes that folder's photos for event photos (photocheck/analysis/loading.py).
 A reference photo gives the descriptor of its one face, or of its largest face when that face is clearly the
 largest; a photo without a usable face is refused with a sentence naming the file and why. Reference photos are
 analysed by the normal scan (so the analysis cache serves them again); only descriptors are stored.
@@ -22,13 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
+from photocheck.analysis.loading import CONSENT_FOLDER_NAMES, discover
+from photocheck.atomic import write_atomic
 from photocheck.config import Config
 from photocheck.i18n import Problem
-from photocheck.loading import CONSENT_FOLDER_NAMES, discover
 from photocheck.models.base import ModelStore
 from photocheck.models.face_descriptor import FaceDescriptor
-from photocheck.outputs.atomic import write_atomic
-from photocheck.results import ListedChild, PhotoAnalysis
+from photocheck.records.analysis import PhotoAnalysis
+from photocheck.records.judgement import ListedChild
 from photocheck.scan import scan_files
 from photocheck.user_dirs import user_config_dir
 

@@ -1,31 +1,39 @@
-"""The after-event flow behind `photocheck FOLDER`: scan (reusing cached analyses), judge, select, and write the
-HTML report and the JSON into an output folder outside the photo folder.
+"""The one flow behind `photocheck FOLDER` (`check`) and `select`: scan (reusing cached analyses) or read a scan file,
+judge, group the folder's faces into people, select with the close look, and hand the result over.
 
-Nothing is ever written inside the photo folder. Problems a person can fix are raised as :class:`FlowError` with a
-message code of the catalogue, so the command line can say them in one sentence in the reader's language.
+`check` writes the HTML report and the JSON into an output folder outside the photo folder; `select` writes what its
+options ask for (JSON, report, exported copies, XMP sidecars). Nothing is ever written inside the photo folder.
+Problems a person can fix are raised as :class:`FlowError` with a message code of the catalogue, so the command line
+can say them in one sentence in the reader's language.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
-from photocheck.close_look import select_closely
-from photocheck.config import Config
-from photocheck.loading import discover
-from photocheck.outputs import html_report, json_output
-from photocheck.outputs.atomic import write_atomic
-from photocheck.scan import Progress, ScanResult, scan
-from photocheck.selection import Selection
+from photocheck.analysis.loading import discover
+from photocheck.atomic import write_atomic
+from photocheck.close_look import TextRereader, is_on, look_closely
+from photocheck.config import Config, ConfigError
+from photocheck.i18n import explained
+from photocheck.outputs import export, html_report, json_output
+from photocheck.outputs import xmp as xmp_sidecars
+from photocheck.paths import default_output_dir
+from photocheck.people_shown import coverage, group_people
+from photocheck.records.judgement import ScanResult
+from photocheck.records.selection import Selection
+from photocheck.scan import Progress, scan
+from photocheck.scan_file import ScanFileError, describe_missing, load_scan
+from photocheck.selection import select
 from photocheck.workers import WorkerPool, default_workers
 
-OUTPUT_SUFFIX = "-photocheck"
 REPORT_NAME = "report.html"
 JSON_NAME = "photocheck.json"
-QUOTES = ("'", '"')
 
 
 class FlowError(Exception):
@@ -58,32 +66,6 @@ class FlowOutcome:
         return sorted({kind for photo in self.result.photos if photo.judgement for kind in photo.judgement.not_checked})
 
 
-def dropped_path(text: str) -> Path:
-    """The path a terminal received from a drag-and-drop, as the file system knows it.
-
-    Terminals and file managers hand over paths quoted ('x' or "x"), with a trailing space or slash, or as a
-    file:// URI; each form is undone only when the result exists, so a real name with quotes still works.
-    """
-    candidates = [text, text.strip()]
-    stripped = text.strip()
-    if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in QUOTES:
-        candidates.append(stripped[1:-1])
-    if stripped.startswith("file://"):
-        candidates.append(unquote(urlparse(stripped).path))
-    for candidate in candidates:
-        if candidate and Path(candidate).exists():
-            return Path(candidate)
-    return Path(text)
-
-
-def default_output_dir(target: Path) -> Path:
-    """`<folder>-photocheck/` beside the photo folder; for one photo, `<photo-stem>-photocheck/` beside its folder."""
-    target = target.resolve()
-    if target.is_dir():
-        return target.parent / f"{target.name}{OUTPUT_SUFFIX}"
-    return target.parent.parent / f"{target.stem}{OUTPUT_SUFFIX}"
-
-
 def prepare_output_dir(directory: Path) -> None:
     """Create the output folder and prove a file can be written there, before any photo is analysed."""
     try:
@@ -92,6 +74,98 @@ def prepare_output_dir(directory: Path) -> None:
             pass
     except OSError as exc:
         raise FlowError("error.output_not_writable", path=directory, reason=exc.strerror or exc) from exc
+
+
+@dataclass
+class Handover:
+    """What `select` writes besides its JSON: a report, copies of the picks (`blur_refused`: see export.py), sidecars."""
+
+    report: Path | None = None
+    export_dir: Path | None = None
+    xmp: bool = False
+    blur_refused: bool = False
+
+
+@dataclass
+class Handed:
+    """What :func:`hand_over` wrote: the report, and one outcome per exported copy and per sidecar."""
+
+    report: Path | None = None
+    exported: list[export.ExportResult] = field(default_factory=list)
+    sidecars: list[xmp_sidecars.SidecarResult] = field(default_factory=list)
+
+
+def screen(
+    target: Path,
+    config: Config,
+    *,
+    scan_file: Path | None = None,
+    top: int | None = None,
+    per_day: int | None = None,
+    close_look: bool = True,
+    allow_listed: bool = False,
+    cache: Path | None = None,
+    progress: Progress | None = None,
+    workers: int = 0,
+) -> tuple[ScanResult, Selection]:
+    """Scan and judge the photos under `target` (or re-judge the scan file written by `scan --json`), then select
+    (see :func:`select_people_closely`). One pool of worker processes serves the scan and the close look: its
+    workers load the models once."""
+    with WorkerPool(config, workers or default_workers(config)) as pool:
+        if scan_file is not None:
+            try:
+                result = load_scan(scan_file, config)
+            except (ConfigError, ScanFileError) as exc:
+                raise FlowError("error.scan_file", detail=explained(exc, config.output.language)) from exc
+            result = describe_missing(result, target, config)  # descriptors never leave the analysis cache
+        else:
+            result = scan(target, config, progress=progress, cache=cache, pool=pool)
+        if result.readable == 0:
+            raise FlowError("error.none_readable", count=len(result.photos), path=scan_file or target)
+        return select_people_closely(
+            result, config, target, top=top, per_day=per_day, close_look=close_look, cache=cache, progress=progress,
+            allow_listed=allow_listed, pool=pool,
+        )
+
+
+def select_people_closely(
+    result: ScanResult,
+    config: Config,
+    root: Path,
+    *,
+    top: int | None = None,
+    per_day: int | None = None,
+    close_look: bool = True,
+    cache: Path | None = None,
+    progress: Progress | None = None,
+    allow_listed: bool = False,
+    pool: WorkerPool | None = None,
+) -> tuple[ScanResult, Selection]:
+    """The selection (`allow_listed`: see selection.select), after the close look unless it is off (`close_look` False,
+    or see close_look.is_on). Returns the scan result with the close-look analyses in place of the first ones, so
+    every output shows what was read, and the time of each stage added to `tool.timings`: the grouping of the
+    folder's faces into people ("people", photocheck/people_shown.py), the close look (in `pool`, else in worker
+    processes started for it) and the rest of the selection ("grouping"). The selection says how many of the
+    folder's people the picks show."""
+    started = time.perf_counter()
+    people = group_people(result, config.selection.same_face_similarity)
+    people_seconds = time.perf_counter() - started
+    reread = None
+    if close_look and is_on(config):
+        with nullcontext(pool) if pool is not None else WorkerPool(config, default_workers(config)) as workers:
+            reread = TextRereader(root, config, pool=workers, cache=cache, progress=progress)
+            result, selection = look_closely(
+                result, config, reread, top=top, per_day=per_day, describe=people.describe, allow_listed=allow_listed
+            )
+    else:
+        selection = select(result, config, top, per_day, people.describe, allow_listed)
+    selection.coverage = coverage(people, [pick.path for pick in selection.picks])
+    reading = reread.seconds if reread else 0.0
+    timings = dict(
+        result.tool.get("timings", {}), people=people_seconds, close_look=reading,
+        grouping=time.perf_counter() - started - people_seconds - reading,
+    )
+    return dataclasses.replace(result, tool=dict(result.tool, timings=timings)), selection
 
 
 def run(
@@ -104,23 +178,15 @@ def run(
     cache: Path | None = None,
     close_look: bool = True,
 ) -> FlowOutcome:
-    """Scan, judge and select the photos under `target` (the picks after their close look, see close_look.py); write
-    the report and the JSON into `output_dir`. The JSON's `tool.timings` gives the seconds of each stage."""
+    """`check`: screen the photos under `target` (see :func:`screen`); write the report and the JSON into
+    `output_dir`. The JSON's `tool.timings` gives the seconds of each stage."""
     if not target.exists():
         raise FlowError("error.does_not_exist", path=target)
     if target.is_dir() and not discover(target).files:
         raise FlowError("error.no_photos", path=target)
     output_dir = output_dir or default_output_dir(target)
     prepare_output_dir(output_dir)
-
-    # One pool of worker processes for the scan and the close look: its workers load the models once.
-    with WorkerPool(config, workers or default_workers(config)) as pool:
-        result = scan(target, config, progress=progress, cache=cache, pool=pool)
-        if result.readable == 0:
-            raise FlowError("error.none_readable", count=len(result.photos), path=target)
-        result, selection = select_closely(
-            result, config, target, close_look=close_look, cache=cache, progress=progress, pool=pool
-        )
+    result, selection = screen(target, config, close_look=close_look, cache=cache, progress=progress, workers=workers)
 
     report, document = output_dir / REPORT_NAME, output_dir / JSON_NAME
     timings = result.tool["timings"]
@@ -133,3 +199,18 @@ def run(
         raise FlowError("error.output_not_writable", path=output_dir, reason=exc.strerror or exc) from exc
     return FlowOutcome(result, selection, output_dir, report, document)
 
+
+def hand_over(result: ScanResult, selection: Selection, folder: Path, config: Config, handover: Handover) -> Handed:
+    """`select`: write the report, the copies of the picks and the XMP sidecars that `handover` asks for."""
+    handed = Handed()
+    if handover.report is not None:
+        write_atomic(handover.report, html_report.render(result, selection, folder, config))
+        handed.report = handover.report
+    if handover.export_dir is not None:
+        handed.exported = export.export_picks(
+            selection, folder, handover.export_dir, config.output.language, result=result,
+            blur_refused=handover.blur_refused, settings=config.consent,
+        )
+    if handover.xmp:
+        handed.sidecars = xmp_sidecars.write_sidecars(result, selection, folder, config)
+    return handed

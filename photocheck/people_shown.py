@@ -5,24 +5,18 @@ The scan gives every face of at least `[faces] describe_min_side` working pixels
 `[selection] same_face_similarity`, most similar pairs first, never two faces of one photo (they are two people).
 A candidate's "new faces" in the selection are its faces of people no earlier pick shows; the coverage says how many
 of the folder's people the picks show and which are in none yet (a face of each, for the report). A scan read back
-from JSON has no descriptors (they never leave the analysis cache): :func:`describe_missing` computes them again.
+from JSON has no descriptors (they never leave the analysis cache): photocheck/scan_file.py describes them again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
-from photocheck.config import Config
-from photocheck.judges.policy import judge
-from photocheck.loading import PhotoLoadError, load_photo
-from photocheck.models.base import ModelStore
-from photocheck.models.face_descriptor import FaceDescriptor
-from photocheck.results import Box, Face
-from photocheck.scan import PhotoResult, ScanResult, source_path
+from photocheck.records.analysis import Face
+from photocheck.records.judgement import PhotoResult, ScanResult
+from photocheck.records.selection import Coverage, People, SeenFace
 
 # Photos -> {photo path: the person of each of its recognisable faces}; a photo left out has no faces compared.
 Describe = Callable[[list[PhotoResult]], dict[str, np.ndarray]]
@@ -40,28 +34,6 @@ def recognisable_faces(photo: PhotoResult) -> list[Face]:
 def new_face_count(people: np.ndarray, shown: np.ndarray) -> int:
     """How many of the faces (their people, `people`) show someone not among `shown`."""
     return int(np.sum(~np.isin(people, shown)))
-
-
-@dataclass
-class SeenFace:
-    photo: str
-    box: Box
-    person: int
-
-
-@dataclass
-class People:
-    """The recognisable, described faces of a folder and the person of each (0..count-1)."""
-
-    faces: list[SeenFace]
-    count: int
-
-    def of_photo(self, path: str) -> np.ndarray:
-        return np.array([face.person for face in self.faces if face.photo == path], dtype=np.int64)
-
-    def describe(self, photos: list[PhotoResult]) -> dict[str, np.ndarray]:
-        """A :data:`Describe`: the people of each photo's recognisable faces."""
-        return {photo.analysis.path: self.of_photo(photo.analysis.path) for photo in photos}
 
 
 def _listed(photo: PhotoResult, face: Face) -> bool:
@@ -108,15 +80,6 @@ def group_people(result: ScanResult, same_person_similarity: float) -> People:
     return People(faces, len(number))
 
 
-@dataclass
-class Coverage:
-    """How many of the folder's people the picks show, and a face of each person no pick shows (largest first)."""
-
-    people: int
-    shown: int
-    not_shown: list[SeenFace]
-
-
 def coverage(people: People, picks: list[str]) -> Coverage:
     shown = {face.person for face in people.faces if face.photo in set(picks)}
     largest: dict[int, SeenFace] = {}
@@ -125,34 +88,3 @@ def coverage(people: People, picks: list[str]) -> Coverage:
             largest[face.person] = face
     missing = sorted(largest.values(), key=lambda face: -face.box.area)
     return Coverage(people.count, len(shown), missing)
-
-
-def describe_missing(result: ScanResult, root: Path, config: Config) -> ScanResult:
-    """`result` with identity descriptors for the faces that are big enough and have none (a scan read back from
-    JSON), each such photo decoded once and judged again; a photo that cannot be read again keeps its faces as
-    they are (not compared)."""
-    model: FaceDescriptor | None = None
-    photos = []
-    for photo in result.photos:
-        wanted = [i for i, face in enumerate(photo.analysis.faces) if face.descriptor is None]
-        file = source_path(photo.analysis.path, root) if wanted and photo.analysis.ok else None
-        try:
-            loaded = load_photo(file, config.loading.working_size, config.loading.max_megapixels) if file else None
-        except PhotoLoadError:
-            loaded = None
-        if loaded is None:
-            photos.append(photo)
-            continue
-        boxes = {i: photo.analysis.faces[i].box.scaled(1.0 / loaded.scale) for i in wanted}
-        big = [i for i in wanted if max(boxes[i].width, boxes[i].height) >= config.faces.describe_min_side]
-        if not big:
-            photos.append(photo)
-            continue
-        if model is None:
-            model = FaceDescriptor(ModelStore())
-        faces = list(photo.analysis.faces)
-        for i, descriptor in zip(big, model.describe(loaded.rgb, [boxes[i] for i in big])):
-            faces[i] = replace(faces[i], descriptor=descriptor)
-        analysis = replace(photo.analysis, faces=faces)
-        photos.append(PhotoResult(analysis, judge(analysis, config)))
-    return replace(result, photos=photos)

@@ -6,61 +6,21 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from photocheck import __version__
+from photocheck.analysis.loading import PhotoLoadError, discover
+from photocheck.analysis.pipeline import Analyzer
 from photocheck.cache import AnalysisCache, FileKey, open_cache
 from photocheck.config import Config
 from photocheck.judges.policy import judge
-from photocheck.loading import PhotoLoadError, discover
 from photocheck.models.base import ModelStore
-from photocheck.pipeline import Analyzer
-from photocheck.results import Judgement, PhotoAnalysis, failed
+from photocheck.paths import display_path
+from photocheck.records.analysis import PhotoAnalysis, failed
+from photocheck.records.judgement import PhotoResult, ScanResult
 from photocheck.workers import Job, WorkerPool, analyse_all, default_workers
 
 Progress = Callable[[int, int, str], None]  # done, total, path
-
-
-@dataclass
-class PhotoResult:
-    analysis: PhotoAnalysis
-    judgement: Judgement | None  # None when the photo could not be read
-
-
-@dataclass
-class ScanResult:
-    root: str
-    photos: list[PhotoResult]
-    tool: dict = field(default_factory=dict)
-
-    @property
-    def readable(self) -> int:
-        return sum(1 for photo in self.photos if photo.analysis.ok)
-
-
-def display_path(path: Path, root: Path) -> str:
-    """The path as given, relative to the scanned folder (a single file keeps its name)."""
-    if root.is_dir():
-        try:
-            return path.relative_to(root).as_posix()
-        except ValueError:
-            pass
-    return path.name if path == root else str(path)
-
-
-def source_path(display: str, root: Path) -> Path | None:
-    """The file behind a display path (the inverse of :func:`display_path`), None when it would lie outside `root`."""
-    return root if root.is_file() else contained(display, root)
-
-
-def contained(display: str, folder: Path) -> Path | None:
-    """`folder / display` when the display path stays inside `folder`, None when it is absolute or climbs out with
-    '..' (a scan file given with --from is data a person may have edited, so its paths are not trusted)."""
-    relative = PurePosixPath(display)
-    if relative.is_absolute() or Path(display).is_absolute() or ".." in relative.parts or not relative.parts:
-        return None
-    return folder / Path(*relative.parts)
 
 
 def scan(

@@ -1,6 +1,6 @@
 """Read back a scan written by ``scan --json`` and re-judge it with the current config (no model runs).
 
-Stage-1 records are rebuilt field by field from the dataclass declarations in results.py, so fields added to the
+Stage-1 records are rebuilt field by field from the dataclass declarations in photocheck/records/, so fields added to the
 contract later load without changes here; keys this version does not know are ignored (the contract is additive).
 """
 
@@ -10,15 +10,19 @@ import dataclasses
 import json
 import types
 import typing
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-
+from photocheck.analysis.loading import PhotoLoadError, load_photo
 from photocheck.config import Config
 from photocheck.judges.policy import judge
-from photocheck.outputs.json_output import EMBEDDING_KEY, SCHEMA, decode_embedding
-from photocheck.results import Box, PhotoAnalysis
-from photocheck.scan import PhotoResult, ScanResult
+from photocheck.models.base import ModelStore
+from photocheck.models.face_descriptor import FaceDescriptor
+from photocheck.paths import source_path
+from photocheck.records.analysis import Box, PhotoAnalysis
+from photocheck.records.contract import EMBEDDING_KEY, SCHEMA, decode_embedding
+from photocheck.records.judgement import PhotoResult, ScanResult
 
 
 class ScanFileError(ValueError):
@@ -76,3 +80,34 @@ def load_scan(path: Path, config: Config) -> ScanResult:
         photos=[PhotoResult(analysis, judge(analysis, config)) for analysis in analyses],
         tool=document.get("tool", {}),
     )
+
+
+def describe_missing(result: ScanResult, root: Path, config: Config) -> ScanResult:
+    """`result` with identity descriptors for the faces that are big enough and have none (a scan read back from
+    JSON), each such photo decoded once and judged again; a photo that cannot be read again keeps its faces as
+    they are (not compared)."""
+    model: FaceDescriptor | None = None
+    photos = []
+    for photo in result.photos:
+        wanted = [i for i, face in enumerate(photo.analysis.faces) if face.descriptor is None]
+        file = source_path(photo.analysis.path, root) if wanted and photo.analysis.ok else None
+        try:
+            loaded = load_photo(file, config.loading.working_size, config.loading.max_megapixels) if file else None
+        except PhotoLoadError:
+            loaded = None
+        if loaded is None:
+            photos.append(photo)
+            continue
+        boxes = {i: photo.analysis.faces[i].box.scaled(1.0 / loaded.scale) for i in wanted}
+        big = [i for i in wanted if max(boxes[i].width, boxes[i].height) >= config.faces.describe_min_side]
+        if not big:
+            photos.append(photo)
+            continue
+        if model is None:
+            model = FaceDescriptor(ModelStore())
+        faces = list(photo.analysis.faces)
+        for i, descriptor in zip(big, model.describe(loaded.rgb, [boxes[i] for i in big])):
+            faces[i] = replace(faces[i], descriptor=descriptor)
+        analysis = replace(photo.analysis, faces=faces)
+        photos.append(PhotoResult(analysis, judge(analysis, config)))
+    return replace(result, photos=photos)

@@ -18,7 +18,7 @@ candidate without them (outside the pool, or no `describe`) gets no new-faces te
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -26,11 +26,10 @@ import numpy as np
 from photocheck.config import Config, Section
 from photocheck.i18n import DEFAULT_LANGUAGE, error_sentence, message, text
 from photocheck.judges.lettering import unexplained_lettering
-from photocheck.people_shown import Coverage, Describe, new_face_count
-from photocheck.results import Evidence, Reason
-from photocheck.scan import PhotoResult, ScanResult
+from photocheck.people_shown import Describe, new_face_count
+from photocheck.records.judgement import PhotoResult, Reason, ScanResult
+from photocheck.records.selection import UNDATED, Check, PhotoGroup, Pick, Rejection, Selection
 
-UNDATED = "undated"
 VERDICT_VALUE = {"post": 1.0, "maybe": 0.5, None: 0.5}  # unknown verdict (judges not run) ranks as maybe
 
 def _text(code: str, language: str, **values) -> str:
@@ -43,61 +42,6 @@ def _reason(code: str, language: str, effect: float = 0.0, **values) -> Reason:
         policy="selection", code=f"selection.{code}", effect=round(effect, 3), detail=_text(code, language, **values),
         values=values,
     )
-
-
-@dataclass
-class PhotoGroup:
-    """Near-duplicates and bursts: `best` stands for all `members` (best first)."""
-
-    best: str
-    members: list[str]
-    kind: str  # near_duplicate | burst (burst when any link came from capture time alone)
-
-
-@dataclass
-class CloseLook:
-    """A pick checked again with the text detector at `text_side` pixels (see photocheck/close_look.py)."""
-
-    text_side: int
-    texts: list[str]  # every line read at that size
-    error: str | None = None  # why the close look failed (the pick then keeps its first look; texts is empty)
-
-
-@dataclass
-class Check:
-    """Something on a photo the leader should look at before posting: the evidence of a weak red flag (`kind` is the
-    flag's kind) or lettering nothing explains (`kind` "lettering"), each with its box."""
-
-    kind: str
-    evidence: Evidence
-
-
-@dataclass
-class Pick:
-    path: str
-    day: str  # ISO date of capture, or "undated"
-    taken_at: str | None
-    value: float  # sum of the weighted ranking terms when it was picked
-    stands_for: list[str]  # the other members of its group
-    slot: str  # suggested posting time, HH:MM
-    caption: str
-    reasons: list[Reason] = field(default_factory=list)
-    close_look: CloseLook | None = None  # None: not attempted (close look off, or its rounds used up)
-    checks: list[Check] = field(default_factory=list)  # what to look at before posting; empty for a clean pick
-
-
-@dataclass
-class Rejection:
-    path: str
-    reasons: list[Reason]
-
-
-@dataclass
-class Selection:
-    picks: list[Pick]  # story order: by capture time within each day
-    rejected: list[Rejection]  # every photo that is not a pick, with why not
-    groups: list[PhotoGroup]  # groups of two or more photos
-    coverage: Coverage | None = None  # the people the picks show (set by close_look.select_closely)
 
 
 @dataclass

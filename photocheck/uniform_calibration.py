@@ -1,6 +1,6 @@
 """Learn a uniform profile from a few photos of people wearing it (`photocheck calibrate-uniform`).
 
-Every person's torso colours (stage 1, photocheck/torso.py) are pooled and clustered again; the dominant cluster is
+Every person's torso colours (stage 1, photocheck/analysis/torso.py) are pooled and clustered again; the dominant cluster is
 the shirt. Its colour range is the spread of the pooled colours near that cluster plus a tolerance, so the profile
 accepts the lighting variation of the calibration photos and a little more. A saturated colour that recurs in the
 neck regions and is not the shirt becomes the neckerchief.
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from photocheck.analysis.pipeline import Analyzer
+from photocheck.analysis.torso import colour_clusters
 from photocheck.config import Config
 from photocheck.i18n import Problem, error_sentence
 from photocheck.judges.uniform import colour_share
-from photocheck.pipeline import Analyzer
-from photocheck.results import ColourCluster, TorsoSample
-from photocheck.torso import colour_clusters
+from photocheck.records.analysis import ColourCluster, TorsoSample
 from photocheck.uniforms import ColourRange, UniformProfile, check_name, lch, save_profile
 
 POOL_RESOLUTION = 100  # a cluster of share s stands for round(s * 100) pooled samples

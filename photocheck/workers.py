@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing
-import os
 import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -19,11 +18,11 @@ from pathlib import Path
 
 import cv2
 
-from photocheck.config import Config, Section
+from photocheck.analysis.pipeline import Analyzer, reread_texts
+from photocheck.config import Config, Section, available_cores
 from photocheck.models.base import ModelFileError, ModelStore
 from photocheck.models.text_reader import TextReader
-from photocheck.pipeline import Analyzer, reread_texts
-from photocheck.results import PhotoAnalysis, failed
+from photocheck.records.analysis import PhotoAnalysis, failed
 
 
 @dataclass(frozen=True)
@@ -31,13 +30,6 @@ class Job:
     index: int
     path: Path
     display_path: str
-
-
-def available_cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS and Windows have no affinity call
-        return max(1, os.cpu_count() or 1)
 
 
 def default_workers(config: Config) -> int:
@@ -178,7 +170,7 @@ class WorkerPool:
 
 @dataclass(frozen=True)
 class Reread:
-    """A close-look job: the text of `file` read again (`photocheck.pipeline.reread_texts`) with `closer`."""
+    """A close-look job: the text of `file` read again (`photocheck.analysis.pipeline.reread_texts`) with `closer`."""
 
     index: int
     file: Path

@@ -14,7 +14,7 @@ Belgium, the Netherlands or Luxembourg. Dropped are names that would match ordin
   Zipf frequency >= COMMON_WORD_ZIPF: "Action", "Match", "Pizza Hut" go; the short Belgian list of brands.toml
   keeps such well-known names, matched there with care);
 - youth-movement names (brands.toml [allowed]) and NSI's scout-club category: a movement is never advertising.
-Each output line is `compact key<TAB>display name`; the key is photocheck.text_lines.compact of the name.
+Each output line is `compact key<TAB>display name`; the key is photocheck.analysis.text_lines.compact of the name.
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ import hashlib
 import json
 import sys
 import tarfile
-import tomllib
 from pathlib import Path
 
+import tomllib
 from wordfreq import zipf_frequency
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from photocheck.text_lines import compact, normalise  # noqa: E402
+from photocheck.analysis.text_lines import compact, normalise  # noqa: E402
 
 OUTPUT = ROOT / "photocheck" / "data" / "public_brands.txt"
 MIN_KEY = 4

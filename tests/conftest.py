@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from photocheck.analysis.pipeline import Analyzer
 from photocheck.cache import CACHE_DIR_ENV
 from photocheck.config import default_config
-from photocheck.pipeline import Analyzer
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_images"

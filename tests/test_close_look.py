@@ -13,16 +13,17 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
+from photocheck.atomic import write_atomic
 from photocheck.cache import default_cache_dir
 from photocheck.cli import app
 from photocheck.close_look import TextRereader, close_look_config, is_on, look_closely
-from photocheck.judges.flags import evidence
 from photocheck.judges import commercial
+from photocheck.judges.flags import evidence
 from photocheck.judges.policy import judge
 from photocheck.outputs import json_output
-from photocheck.outputs.atomic import write_atomic
-from photocheck.results import Box, Flag, TextLine
-from photocheck.scan import PhotoResult, scan
+from photocheck.records.analysis import Box, TextLine
+from photocheck.records.judgement import Flag, PhotoResult
+from photocheck.scan import scan
 from photocheck.selection import select
 from tests.conftest import SAMPLES
 from tests.test_json_contract import SCHEMA

@@ -6,12 +6,12 @@ from importlib import resources
 
 import pytest
 
+from photocheck.analysis.text_lines import compact
 from photocheck.config import default_config
 from photocheck.i18n import LANGUAGES, catalogue
 from photocheck.judges import brands, commercial
 from photocheck.judges.flags import judge_flags
-from photocheck.results import Box, Detection, PhotoAnalysis, TextLine
-from photocheck.text_lines import compact
+from photocheck.records.analysis import Box, Detection, PhotoAnalysis, TextLine
 
 SIGN = Box(100, 60, 500, 110)  # above the person below: a sign in the background
 PERSON = Box(300, 150, 600, 590)

@@ -20,9 +20,10 @@ from photocheck.cli import app
 from photocheck.judges.policy import judge
 from photocheck.outputs import json_output
 from photocheck.outputs.export import export_picks, without_location
-from photocheck.results import ListedChild
-from photocheck.scan import PhotoResult, ScanResult, scan
-from photocheck.selection import Pick, Selection, select
+from photocheck.records.judgement import ListedChild, PhotoResult, ScanResult
+from photocheck.records.selection import Pick, Selection
+from photocheck.scan import scan
+from photocheck.selection import select
 from tests.conftest import SAMPLES
 from tests.test_json_contract import SCHEMA
 

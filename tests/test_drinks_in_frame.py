@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from photocheck.config import default_config
 from photocheck.judges.flags import judge_flags
-from photocheck.results import Box, Detection, PhotoAnalysis, SceneLabel
+from photocheck.records.analysis import Box, Detection, PhotoAnalysis, SceneLabel
 
 
 def _analysis(objects=(), scene=()) -> PhotoAnalysis:

@@ -12,7 +12,7 @@ from PIL import Image
 
 from photocheck.i18n import message
 from photocheck.outputs.export import _segments, export_picks, export_target, strip_location_jpeg
-from photocheck.selection import Pick, Selection
+from photocheck.records.selection import Pick, Selection
 
 GPS = {1: "N", 2: (50.0, 51.0, 12.5), 3: "E", 4: (4.0, 21.0, 0.0)}
 XMP_WITH_GPS = (

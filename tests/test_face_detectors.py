@@ -12,8 +12,7 @@ from photocheck.models.face_detectors import DETECTORS, confirmed_faces, face_de
 from photocheck.models.facemesh import Mesh
 from photocheck.models.mtcnn import Mtcnn
 from photocheck.models.preprocess import nms
-from photocheck.results import Box
-
+from photocheck.records.analysis import Box
 from tests.conftest import SAMPLES
 
 # The three laughing men of group_three_smiling.jpg (800x542): each face's centre lies in one of these areas.

@@ -8,15 +8,16 @@ import dataclasses
 import numpy as np
 import pytest
 
+from photocheck.analysis.loading import load_photo
 from photocheck.judges.policy import judge
-from photocheck.loading import load_photo
 from photocheck.models.base import ModelStore
 from photocheck.models.face_descriptor import FaceDescriptor
 from photocheck.outputs import html_report
 from photocheck.people_shown import coverage, group_people, recognisable_faces
-from photocheck.results import Box
-from photocheck.scan import PhotoResult, ScanResult
-from photocheck.selection import Selection, select
+from photocheck.records.analysis import Box
+from photocheck.records.judgement import PhotoResult, ScanResult
+from photocheck.records.selection import Selection
+from photocheck.selection import select
 from tests.conftest import SAMPLES
 
 GROUP = "group_three_smiling.jpg"  # three different people

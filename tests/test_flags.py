@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from PIL import Image, ImageEnhance, ImageOps
 
-from photocheck.judges import brands, taught
-from photocheck.judges.flags import judge_flags
 from photocheck.config import default_config
 from photocheck.i18n import LANGUAGES, catalogue
+from photocheck.judges import brands, taught
+from photocheck.judges.flags import judge_flags
 from photocheck.judges.policy import judge
 from photocheck.outputs import json_output, terminal
-from photocheck.results import Box, Detection, PhotoAnalysis, SceneLabel, TextLine
+from photocheck.records.analysis import Box, Detection, PhotoAnalysis, SceneLabel, TextLine
 from photocheck.scan import scan
 from photocheck.teach import TeachError, teach
 from tests.conftest import SAMPLES

@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 from PIL import Image
 from typer.testing import CliRunner
 
+from photocheck.analysis.loading import LoadedPhoto, PhotoLoadError, discover, load_photo
 from photocheck.cli import app
 from photocheck.config import default_config
-from photocheck.loading import LoadedPhoto, PhotoLoadError, discover, load_photo
 from photocheck.outputs import json_output
 from photocheck.scan import scan
 from tests.conftest import SAMPLES

@@ -16,12 +16,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from photocheck.atomic import write_atomic
 from photocheck.i18n import message
-from photocheck.outputs import html_report
-from photocheck.outputs.atomic import write_atomic
 from photocheck.judges.flags import evidence
-from photocheck.results import Box, Flag, TextLine
-from photocheck.scan import PhotoResult, ScanResult, scan
+from photocheck.outputs import html_report
+from photocheck.records.analysis import Box, TextLine
+from photocheck.records.judgement import Flag, PhotoResult, ScanResult
+from photocheck.scan import scan
 from photocheck.selection import select
 from tests.conftest import SAMPLES
 

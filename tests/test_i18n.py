@@ -8,6 +8,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
+from photocheck.analysis.pipeline import Analyzer
 from photocheck.cli import app
 from photocheck.config import ConfigError, default_config, load_config
 from photocheck.config_files import (
@@ -19,13 +20,12 @@ from photocheck.config_files import (
 )
 from photocheck.i18n import LANGUAGES, catalogue, locale_language, message
 from photocheck.judges.policy import judge
-from photocheck.pipeline import Analyzer
 from tests.conftest import SAMPLES
 
 if sys.version_info >= (3, 11):
-    import tomllib
+    pass
 else:  # pragma: no cover
-    import tomli as tomllib
+    pass
 
 
 def _fields(template: str) -> set[tuple[str, str]]:

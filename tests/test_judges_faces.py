@@ -7,12 +7,13 @@ import csv
 import cv2
 import pytest
 
+from photocheck.analysis.pipeline import Analyzer
 from photocheck.judges.faces import judge_faces, smile_summary, too_wide
 from photocheck.judges.people import count_people
 from photocheck.judges.policy import judge
 from photocheck.models.smile import SmileEstimator
-from photocheck.pipeline import Analyzer
-from photocheck.results import Box, Face, FaceJudgement, PeopleCount, PhotoAnalysis
+from photocheck.records.analysis import Box, Face, PhotoAnalysis
+from photocheck.records.judgement import FaceJudgement, PeopleCount
 
 from .conftest import SAMPLES
 

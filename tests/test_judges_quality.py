@@ -7,7 +7,8 @@ import pytest
 
 from photocheck.judges.policy import judge
 from photocheck.judges.quality import judge_quality
-from photocheck.results import PhotoAnalysis, Quality, QualityJudgement
+from photocheck.records.analysis import PhotoAnalysis, Quality
+from photocheck.records.judgement import QualityJudgement
 
 from .conftest import SAMPLES
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from photocheck import flow
+from photocheck import paths
 from photocheck.cli import app, command_line
 from photocheck.scan import scan
 from tests.conftest import SAMPLES
@@ -141,11 +141,11 @@ def test_dropped_path_forms_resolve_to_the_existing_path(tmp_path):
     folder = tmp_path / "Kamp zomer Brûlé"
     folder.mkdir()
     for dropped in (str(folder), f"'{folder}'", f'"{folder}"', f"{folder}/", f"{folder} ", folder.as_uri()):
-        assert flow.dropped_path(dropped).resolve() == folder.resolve(), dropped
+        assert paths.dropped_path(dropped).resolve() == folder.resolve(), dropped
     quoted_name = tmp_path / "'quoted'"
     quoted_name.mkdir()
-    assert flow.dropped_path(str(quoted_name)) == quoted_name  # a real name with quotes is left alone
-    assert flow.dropped_path(str(tmp_path / "missing")) == tmp_path / "missing"
+    assert paths.dropped_path(str(quoted_name)) == quoted_name  # a real name with quotes is left alone
+    assert paths.dropped_path(str(tmp_path / "missing")) == tmp_path / "missing"
 
 
 def test_default_output_folder_is_outside_the_photo_folder(tmp_path):
@@ -153,6 +153,6 @@ def test_default_output_folder_is_outside_the_photo_folder(tmp_path):
     folder.mkdir(parents=True)
     photo = folder / "IMG 1.jpg"
     photo.write_bytes(b"")
-    assert flow.default_output_dir(folder) == tmp_path / "events" / "Kamp-photocheck"
-    assert flow.default_output_dir(Path(f"{folder}/")) == tmp_path / "events" / "Kamp-photocheck"
-    assert flow.default_output_dir(photo) == tmp_path / "events" / "IMG 1-photocheck"
+    assert paths.default_output_dir(folder) == tmp_path / "events" / "Kamp-photocheck"
+    assert paths.default_output_dir(Path(f"{folder}/")) == tmp_path / "events" / "Kamp-photocheck"
+    assert paths.default_output_dir(photo) == tmp_path / "events" / "IMG 1-photocheck"

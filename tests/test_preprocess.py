@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from photocheck.loading import load_photo
+from photocheck.analysis.loading import load_photo
 from photocheck.models.preprocess import shrink
 from tests.conftest import SAMPLES
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from photocheck.regions import analyse_regions, ground_tiles
+from photocheck.analysis.regions import analyse_regions, ground_tiles
 
 
 def test_ground_tiles_span_the_bottom_band_and_zero_turns_them_off():

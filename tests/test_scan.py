@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from photocheck.cli import app
-from photocheck.outputs import json_output
+from photocheck.records.contract import SCHEMA
 from photocheck.scan import scan
 from tests.conftest import SAMPLES
 
@@ -84,7 +84,7 @@ def test_cli_writes_valid_json_to_a_file(tmp_path):
     result = CliRunner().invoke(app, ["scan", str(SAMPLES / "astronaut.jpg"), "--json", str(out)])
     assert result.exit_code == 0, result.output
     document = json.loads(out.read_text(encoding="utf-8"))
-    assert document["schema"] == json_output.SCHEMA
+    assert document["schema"] == SCHEMA
     assert [p["path"] for p in document["photos"]] == ["astronaut.jpg"]
     assert "astronaut.jpg" in result.output  # the summary table still goes to the terminal
 

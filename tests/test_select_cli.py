@@ -7,9 +7,9 @@ import shutil
 
 from typer.testing import CliRunner
 
+from photocheck.atomic import write_atomic
 from photocheck.cli import app
 from photocheck.outputs import json_output
-from photocheck.outputs.atomic import write_atomic
 from photocheck.scan import scan
 from tests.conftest import SAMPLES
 

@@ -7,11 +7,11 @@ import dataclasses
 import numpy as np
 import pytest
 
+from photocheck.atomic import write_atomic
 from photocheck.judges.flags import evidence
 from photocheck.outputs import json_output
-from photocheck.outputs.atomic import write_atomic
-from photocheck.results import Box, Face, Flag, Judgement, PeopleCount, PhotoAnalysis, Quality, TextLine
-from photocheck.scan import PhotoResult, ScanResult
+from photocheck.records.analysis import Box, Face, PhotoAnalysis, Quality, TextLine
+from photocheck.records.judgement import Flag, Judgement, PeopleCount, PhotoResult, ScanResult
 from photocheck.scan_file import load_scan
 from photocheck.selection import caption, checks, select
 

@@ -1,9 +1,9 @@
-"""Repeated readings of a text line (photocheck/text_lines.py): overlapping boxes and text alike."""
+"""Repeated readings of a text line (photocheck/analysis/text_lines.py): overlapping boxes and text alike."""
 
 from __future__ import annotations
 
-from photocheck.results import Box, TextLine
-from photocheck.text_lines import merged, reads_alike, repeats
+from photocheck.analysis.text_lines import merged, reads_alike, repeats
+from photocheck.records.analysis import Box, TextLine
 
 SIGN_TOP = TextLine("RODEHEUVEL", Box(100, 100, 300, 130), 0.99)
 SIGN_BOTTOM = TextLine("Polikliniek", Box(110, 108, 290, 140), 0.97)  # the sign's second line, overlapping the first

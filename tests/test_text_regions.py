@@ -1,4 +1,4 @@
-"""The second text pass on likely regions (photocheck/text_regions.py), with the real OCR models.
+"""The second text pass on likely regions (photocheck/analysis/text_regions.py), with the real OCR models.
 
 The scenes are constructed: a sample group photo, reduced, in front of a plain wall (2560 px wide, so the first pass
 sees it at `[text] detect_side`), with small, soft, low-contrast lettering as distant signs and prints look in real
@@ -12,15 +12,14 @@ from dataclasses import replace
 
 import cv2
 import numpy as np
-
-from photocheck.judges.flags import judge_flags
-from photocheck.loading import load_photo
-from photocheck.models.text_reader import has_latin_letter_or_digit
-from photocheck.pipeline import read_texts
-from photocheck.results import Box, TextLine
 import pytest
 
-from photocheck.text_regions import Region, build_mosaic, grown, likely_regions, read_likely_text, tiles
+from photocheck.analysis.loading import load_photo
+from photocheck.analysis.pipeline import read_texts
+from photocheck.analysis.text_regions import Region, build_mosaic, grown, likely_regions, read_likely_text, tiles
+from photocheck.judges.flags import judge_flags
+from photocheck.models.text_reader import has_latin_letter_or_digit
+from photocheck.records.analysis import Box, TextLine
 from tests.conftest import SAMPLES
 
 FONT = cv2.FONT_HERSHEY_DUPLEX

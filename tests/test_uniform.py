@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from photocheck.analysis.torso import lab, sample_torsos
 from photocheck.cli import app
 from photocheck.i18n import explained
 from photocheck.judges.uniform import judge_uniform, wears_uniform
-from photocheck.results import Box, ColourCluster, Face, TorsoSample
-from photocheck.torso import lab, sample_torsos
+from photocheck.records.analysis import Box, ColourCluster, Face, TorsoSample
 from photocheck.uniform_calibration import CalibrationError, learn_profile
 from photocheck.uniforms import (
     ColourRange,
@@ -98,7 +98,7 @@ def test_neckerchief_under_the_chin_is_matched(config):
 def test_torso_outside_the_frame_is_not_sampled_and_faceless_person_boxes_are(config):
     rgb = photo_with_shirt(KSA_BLUE)
     low_face = Face(box=Box(120, 280, 180, 318), score=0.9)  # chest below the frame
-    from photocheck.results import Detection
+    from photocheck.records.analysis import Detection
 
     person = Detection("person", Box(200, 20, 310, 300), 0.8)
     samples = sample_torsos(rgb, [low_face], [person], config.torso)
@@ -217,7 +217,7 @@ def test_pipeline_samples_the_torso_under_a_real_face(analyzer):
 
 def test_torso_colours_survive_the_json_round_trip(analyzer, config):
     from photocheck.outputs.json_output import photo_record
-    from photocheck.scan import PhotoResult
+    from photocheck.records.judgement import PhotoResult
     from photocheck.scan_file import analysis_from_record
 
     analysis = analyzer.analyse(SAMPLES / "group_three_smiling.jpg", "group_three_smiling.jpg")

@@ -7,9 +7,10 @@ from typer.testing import CliRunner
 
 from photocheck.cli import app
 from photocheck.config import ConfigError
-from photocheck.judges.policy import judge
 from photocheck.judges.flags import evidence
-from photocheck.results import Box, Face, Flag, PhotoAnalysis, Quality
+from photocheck.judges.policy import judge
+from photocheck.records.analysis import Box, Face, PhotoAnalysis, Quality
+from photocheck.records.judgement import Flag
 from tests.conftest import SAMPLES
 
 POLICY_POINTS = {"group", "smiles", "recognisable", "eyes", "uniform", "quality",

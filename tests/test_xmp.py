@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from photocheck.outputs.xmp import NAMESPACES, sidecar_path, sidecar_xml, write_sidecars
-from photocheck.results import Flag, Judgement, PeopleCount, PhotoAnalysis
-from photocheck.scan import PhotoResult, ScanResult
-from photocheck.selection import Pick, Selection
+from photocheck.records.analysis import PhotoAnalysis
+from photocheck.records.judgement import Flag, Judgement, PeopleCount, PhotoResult, ScanResult
+from photocheck.records.selection import Pick, Selection
 
 X, RDF, XMP, DC = (NAMESPACES[p] for p in ("x", "rdf", "xmp", "dc"))
 

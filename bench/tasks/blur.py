@@ -23,12 +23,11 @@ import tempfile
 from pathlib import Path
 
 import cv2
-
 from evaldata import best_candidate, leave_one_source_out, policy_rows, policy_target
-from tasks.faces import overrides
 
+from photocheck.analysis.pipeline import Analyzer
 from photocheck.config import default_config
-from photocheck.pipeline import Analyzer
+from tasks.faces import overrides
 
 BLURS = {"strong": 400, "mild": 800}  # sigma = long side / value
 MIN_SHARPNESS_CANDIDATES = [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0]

@@ -4,7 +4,7 @@
 
 identity/labels.csv: file, person (';' between several), kind (single: one person, the largest face; group: the
 labelled people among others, which face is whom unknown). Faces and identity descriptors (faceres) come from the
-scan's own face stage (photocheck/pipeline.py `Analyzer.faces`: detector, FaceMesh, descriptor of every face of at
+scan's own face stage (photocheck/analysis/pipeline.py `Analyzer.faces`: detector, FaceMesh, descriptor of every face of at
 least `[faces] describe_min_side` working pixels), run here without the rest of the scan. Reported:
 
 - pairs: largest faces of single photos; same person = positive, different = negative. Cross-validated over people
@@ -40,13 +40,14 @@ import cv2
 import numpy as np
 from evaldata import policy_rows
 
+from photocheck.analysis.loading import discover, load_photo
+from photocheck.analysis.pipeline import Analyzer
 from photocheck.config import default_config
 from photocheck.judges.consent import closest_reference, consent_matches
 from photocheck.judges.faces import judge_faces
-from photocheck.loading import discover, load_photo
 from photocheck.models.face_descriptor import DIMENSIONS
-from photocheck.pipeline import Analyzer
-from photocheck.results import ListedChild, PhotoAnalysis
+from photocheck.records.analysis import PhotoAnalysis
+from photocheck.records.judgement import ListedChild
 
 FOLDS = 5
 REFERENCES = 3

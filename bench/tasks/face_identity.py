@@ -34,12 +34,12 @@ import numpy as np
 from evaldata import youth_dev_rows, youth_dev_scan
 from PIL import Image
 
+from photocheck.analysis.loading import load_photo
 from photocheck.config import default_config
-from photocheck.loading import load_photo
 from photocheck.models.base import ModelStore
 from photocheck.models.face_descriptor import FaceDescriptor
 from photocheck.people_shown import recognisable_faces
-from photocheck.results import Box
+from photocheck.records.analysis import Box
 
 PAIR_FILE = Path(__file__).resolve().parents[1] / "face_identity_photo_pairs.csv"
 FALSE_MATCH_RATES = (0.01, 0.05)

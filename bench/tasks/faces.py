@@ -36,8 +36,8 @@ from pathlib import Path
 import cv2
 from evaldata import is_eval_root, parse_count, policy_rows
 
+from photocheck.analysis.loading import load_photo
 from photocheck.config import default_config
-from photocheck.loading import load_photo
 from photocheck.models.base import ModelStore
 from photocheck.models.face_detectors import confirmed_faces, face_detector
 from photocheck.models.facemesh import FaceMesh

@@ -38,20 +38,19 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from evaldata import POLICY_SETS, best_candidate, leave_one_source_out, policy_rows, policy_scans, youth_dev_rows
+
 from photocheck import teach
+from photocheck.analysis.loading import load_photo
+from photocheck.analysis.pipeline import Analyzer, read_texts
+from photocheck.analysis.text_regions import read_likely_text
 from photocheck.close_look import TextRereader
 from photocheck.config import default_config
 from photocheck.judges import taught
 from photocheck.judges.flags import alcohol_findings, judge_flags, litter_findings, taught_findings, text_findings
-from photocheck.loading import load_photo
-from photocheck.pipeline import Analyzer, read_texts
-from photocheck.results import PhotoAnalysis
+from photocheck.records.analysis import PhotoAnalysis
 from photocheck.scan import scan
-from photocheck.text_regions import read_likely_text
 from photocheck.workers import WorkerPool, default_workers
-
 
 # The eval sets each kind is measured on.
 KINDS = {

@@ -30,8 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from photocheck.loading import discover
-from photocheck.workers import available_cores
+from photocheck.analysis.loading import discover
+from photocheck.config import available_cores
 from tasks.speed import MemorySampler
 
 PROJECT = Path(__file__).resolve().parents[2]  # photocheck is imported from here (this checkout), as in the bench

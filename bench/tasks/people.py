@@ -24,13 +24,21 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
-from evaldata import (Count, best_candidate, is_eval_root, leave_one_source_out, parse_count, policy_rows,
-                      policy_scans, youth_dev_rows)
-from tasks.faces import overrides
+from evaldata import (
+    Count,
+    best_candidate,
+    is_eval_root,
+    leave_one_source_out,
+    parse_count,
+    policy_rows,
+    policy_scans,
+    youth_dev_rows,
+)
 
+from photocheck.analysis.pipeline import Analyzer
 from photocheck.config import default_config
 from photocheck.judges.people import count_people, group_category
-from photocheck.pipeline import Analyzer
+from tasks.faces import overrides
 
 APPROXIMATE_TOLERANCE = 0.25
 PERSON_CLASS = 0

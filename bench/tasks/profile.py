@@ -11,9 +11,9 @@ import pstats
 import time
 from pathlib import Path
 
+from photocheck.analysis.loading import discover
+from photocheck.analysis.pipeline import Analyzer
 from photocheck.config import default_config
-from photocheck.loading import discover
-from photocheck.pipeline import Analyzer
 
 # Stage name -> (module file, function) as cProfile reports them.
 STAGES = {

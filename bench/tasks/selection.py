@@ -47,9 +47,10 @@ from photocheck.config import default_config
 from photocheck.judges.consent import closest_reference
 from photocheck.judges.policy import judge
 from photocheck.people_shown import coverage, group_people, recognisable_faces
-from photocheck.results import ListedChild
-from photocheck.scan import PhotoResult, ScanResult, scan_files
-from photocheck.selection import Selection, select
+from photocheck.records.judgement import ListedChild, PhotoResult, ScanResult
+from photocheck.records.selection import Selection
+from photocheck.scan import scan_files
+from photocheck.selection import select
 from photocheck.user_dirs import user_cache_dir
 
 GROUP_MIN = 4

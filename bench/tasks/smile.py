@@ -25,7 +25,7 @@ from photocheck.judges.taught import fit_logistic
 from photocheck.models.base import ModelStore
 from photocheck.models.facemesh import FaceMesh
 from photocheck.models.smile import FEATURES, GEOMETRY_FEATURES, SmileEstimator
-from photocheck.results import Box
+from photocheck.records.analysis import Box
 
 FOLDS = 5
 L2 = 1.0

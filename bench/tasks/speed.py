@@ -27,12 +27,12 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from photocheck.config import default_config
-from photocheck.loading import discover, load_photo
+from photocheck.analysis.loading import discover, load_photo
+from photocheck.analysis.pipeline import Analyzer
+from photocheck.config import available_cores, default_config
 from photocheck.models.base import ModelStore
-from photocheck.pipeline import Analyzer
 from photocheck.scan import scan
-from photocheck.workers import available_cores, default_workers
+from photocheck.workers import default_workers
 
 
 def _option(options: list[str], name: str, default: int) -> int:

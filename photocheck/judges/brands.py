@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from photocheck.text_lines import compact, edit_distance, normalise
+from photocheck.analysis.text_lines import compact, edit_distance, normalise
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from photocheck.analysis.text_lines import compact, normalise
 from photocheck.judges import brands
-from photocheck.results import Box, PhotoAnalysis
-from photocheck.text_lines import compact, normalise
+from photocheck.records.analysis import Box, PhotoAnalysis
 
 SIGNALS = ("brand", "public_brand", "web", "email", "phone", "legal_form", "trade_word")
 TOP_LEVEL_DOMAINS = "be|com|nl|eu|fr|lu|de|org|net|info|shop|biz|co|uk|io|store"

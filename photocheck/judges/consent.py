@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from photocheck.config import Section
-from photocheck.results import ConsentMatch, FaceJudgement, ListedChild, PhotoAnalysis
+from photocheck.records.analysis import PhotoAnalysis
+from photocheck.records.judgement import ConsentMatch, FaceJudgement, ListedChild
 
 
 def closest_reference(descriptors: np.ndarray, child: ListedChild) -> np.ndarray:

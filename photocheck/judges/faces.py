@@ -6,7 +6,8 @@ import math
 
 from photocheck.config import Section
 from photocheck.judges.people import printed_faces
-from photocheck.results import Face, FaceJudgement, PeopleCount, PhotoAnalysis, SmileSummary
+from photocheck.records.analysis import Face, PhotoAnalysis
+from photocheck.records.judgement import FaceJudgement, PeopleCount, SmileSummary
 
 
 def face_side(face: Face) -> float:

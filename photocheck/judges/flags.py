@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from photocheck.analysis.text_lines import normalise
 from photocheck.config import Section
 from photocheck.i18n import DEFAULT_LANGUAGE, message, render, text
 from photocheck.judges import brands, commercial, taught
-from photocheck.results import Box, Evidence, Flag, PhotoAnalysis, SceneLabel, TextLine
-from photocheck.text_lines import normalise
+from photocheck.records.analysis import Box, PhotoAnalysis, SceneLabel, TextLine
+from photocheck.records.judgement import Evidence, Flag
 
 BUILT_IN_KINDS = ("alcohol", "advertising", "litter")
 SAME_BOX_IOU = 0.9  # a stored crop belongs to the detection whose box it repeats

@@ -13,7 +13,8 @@ import re
 
 from photocheck.judges.brands import is_allowed
 from photocheck.judges.flags import evidence
-from photocheck.results import Evidence, Flag, TextLine
+from photocheck.records.analysis import TextLine
+from photocheck.records.judgement import Evidence, Flag
 
 # A word needs this many letters in a row to be read as a word (shorter: numbers on shirts, initials, "A4").
 MIN_WORD_LETTERS = 3

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from photocheck.config import Section
-from photocheck.results import Box, Detection, Face, PeopleCount
+from photocheck.records.analysis import Box, Detection, Face
+from photocheck.records.judgement import PeopleCount
 
 
 def count_people(faces: list[Face], persons: list[Detection], settings: Section) -> PeopleCount:

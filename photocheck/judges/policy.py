@@ -10,7 +10,8 @@ from photocheck.judges.people import count_people
 from photocheck.judges.quality import judge_quality
 from photocheck.judges.uniform import judge_uniform
 from photocheck.judges.verdict import apply_verdict
-from photocheck.results import Judgement, PhotoAnalysis
+from photocheck.records.analysis import PhotoAnalysis
+from photocheck.records.judgement import Judgement
 from photocheck.uniforms import load_profile
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from photocheck.config import Section
-from photocheck.results import PhotoAnalysis, QualityJudgement
+from photocheck.records.analysis import PhotoAnalysis
+from photocheck.records.judgement import QualityJudgement
 
 
 def judge_quality(analysis: PhotoAnalysis, settings: Section) -> QualityJudgement | None:

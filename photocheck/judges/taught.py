@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from photocheck.results import Box, PhotoAnalysis
+from photocheck.records.analysis import Box, PhotoAnalysis
 from photocheck.user_dirs import user_config_dir
 
 FEATURE_VERSION = 2  # 2: regions of the 2 largest faces only ([regions]); classifiers of older features are ignored

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from photocheck.config import Section
-from photocheck.results import ColourCluster, TorsoSample, UniformJudgement
+from photocheck.records.analysis import ColourCluster, TorsoSample
+from photocheck.records.judgement import UniformJudgement
 from photocheck.uniforms import ColourRange, UniformProfile
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from photocheck.config import Section
 from photocheck.i18n import DEFAULT_LANGUAGE, localized, message
 from photocheck.judges.flags import detail_text
-from photocheck.results import Flag, Judgement, PhotoAnalysis, Reason
+from photocheck.records.analysis import PhotoAnalysis
+from photocheck.records.judgement import Flag, Judgement, Reason
 
 
 def _reason(policy: str, code: str, effect: float, **values) -> Reason:

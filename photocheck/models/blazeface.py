@@ -6,7 +6,7 @@ import numpy as np
 
 from photocheck.models.base import OnnxModel
 from photocheck.models.preprocess import crop_resized, nms, sigmoid
-from photocheck.results import Box
+from photocheck.records.analysis import Box
 
 INPUT_SIZE = 256
 

@@ -1,6 +1,6 @@
 """HSE-FaceRes (the human library's `faceres`): a 1024-d face descriptor, compared by cosine similarity.
 
-The scan describes every face of at least `[faces] describe_min_side` working pixels (photocheck/pipeline.py); the
+The scan describes every face of at least `[faces] describe_min_side` working pixels (photocheck/analysis/pipeline.py); the
 consent list (photocheck/consent.py) and the people the picks show (photocheck/people_shown.py) compare them. How
 well it tells people apart is measured by `bench/run.py consent` on labelled people (README, "Consent list") and
 `bench/run.py face_identity` on youth-movement photos.
@@ -12,7 +12,7 @@ import numpy as np
 
 from photocheck.models.base import OnnxModel
 from photocheck.models.preprocess import crop_resized
-from photocheck.results import Box
+from photocheck.records.analysis import Box
 
 INPUT_SIZE = 224
 CROP_FACTOR = 1.4  # the face box enlarged to a square by this factor, as the human library feeds the model

@@ -10,7 +10,7 @@ from photocheck.models.blazeface import BlazeFace
 from photocheck.models.facemesh import FaceMesh, Mesh
 from photocheck.models.mtcnn import Mtcnn
 from photocheck.models.preprocess import nms
-from photocheck.results import Box
+from photocheck.records.analysis import Box
 
 FaceDetector = BlazeFace | Mtcnn
 DETECTORS = ("blazeface", "mtcnn")

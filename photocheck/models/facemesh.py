@@ -8,7 +8,7 @@ import numpy as np
 
 from photocheck.models.base import OnnxModel
 from photocheck.models.preprocess import crop_resized
-from photocheck.results import Box
+from photocheck.records.analysis import Box
 
 INPUT_SIZE = 192
 CROP_FACTOR = 1.4  # the mesh model was trained on face boxes enlarged by this factor

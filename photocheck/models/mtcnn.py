@@ -13,7 +13,7 @@ import numpy as np
 
 from photocheck.models.base import OnnxModel
 from photocheck.models.preprocess import crop_resized, nms
-from photocheck.results import Box
+from photocheck.records.analysis import Box
 
 PNET_STRIDE = 2
 PNET_WINDOW = 12  # P-Net sees 12-px windows, so a face of min_face px is scaled to 12 px by the largest scale

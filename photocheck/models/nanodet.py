@@ -9,7 +9,7 @@ import numpy as np
 
 from photocheck.models.base import OnnxModel
 from photocheck.models.preprocess import nms, softmax
-from photocheck.results import Box, Detection
+from photocheck.records.analysis import Box, Detection
 
 INPUT_SIZE = 416
 MEAN_BGR = np.array([103.53, 116.28, 123.675], dtype=np.float32)

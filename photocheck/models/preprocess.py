@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from photocheck.results import Box
+from photocheck.records.analysis import Box
 
 
 def shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:

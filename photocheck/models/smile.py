@@ -16,7 +16,7 @@ from photocheck.models.base import ModelStore
 from photocheck.models.expression import EMOTIONS, FerExpression, HumanEmotion
 from photocheck.models.facemesh import CROP_FACTOR, Mesh
 from photocheck.models.preprocess import crop_resized
-from photocheck.results import Box
+from photocheck.records.analysis import Box
 
 # MediaPipe canonical mesh indices.
 MOUTH_CORNERS = (61, 291)

@@ -18,7 +18,7 @@ import numpy as np
 
 from photocheck.models.base import ModelFileError, ModelStore, _sha256
 from photocheck.models.preprocess import shrink
-from photocheck.results import Box, TextLine
+from photocheck.records.analysis import Box, TextLine
 
 PACKAGE = "rapidocr-onnxruntime==1.4.4"
 # The largest side rapidocr 1.4.4's own pipeline gives its detector (ch_ppocr_det `get_preprocess` caps inputs of

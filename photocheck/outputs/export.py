@@ -26,14 +26,14 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from photocheck.analysis.loading import EXIF_GPS_IFD
+from photocheck.atomic import write_new
 from photocheck.config import Section
-
 from photocheck.i18n import DEFAULT_LANGUAGE, message
-from photocheck.loading import EXIF_GPS_IFD
-from photocheck.outputs.atomic import write_new
-from photocheck.results import Box, ConsentMatch
-from photocheck.scan import ScanResult, contained, source_path
-from photocheck.selection import Selection
+from photocheck.paths import contained, source_path
+from photocheck.records.analysis import Box
+from photocheck.records.judgement import ConsentMatch, ScanResult
+from photocheck.records.selection import Selection
 
 SOI = b"\xff\xd8"
 SOS, EOI = 0xDA, 0xD9

@@ -16,14 +16,14 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from photocheck.config import Config
+from photocheck.analysis.loading import PhotoLoadError, load_photo
+from photocheck.analysis.thumbnails import thumbnail_jpeg
+from photocheck.config import Config, available_cores
 from photocheck.i18n import message, photo_error, readable, term
-from photocheck.loading import PhotoLoadError, load_photo
-from photocheck.results import Box, Flag
-from photocheck.scan import PhotoResult, ScanResult, source_path
-from photocheck.selection import UNDATED, Check, Pick, Selection
-from photocheck.thumbnails import thumbnail_jpeg
-from photocheck.workers import available_cores
+from photocheck.paths import source_path
+from photocheck.records.analysis import Box
+from photocheck.records.judgement import Flag, PhotoResult, ScanResult
+from photocheck.records.selection import UNDATED, Check, Pick, Selection
 
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
 import re
@@ -11,11 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from photocheck.results import Box, Judgement
-from photocheck.scan import PhotoResult, ScanResult
-from photocheck.selection import Selection
+from photocheck.records.analysis import Box
+from photocheck.records.contract import EMBEDDING_KEY, SCHEMA, encode_embedding
+from photocheck.records.judgement import Judgement, PhotoResult, ScanResult
+from photocheck.records.selection import Selection
 
-SCHEMA = "photocheck/1"
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # embedding: 1280 floats per photo, written compactly as EMBEDDING_KEY instead; region_embeddings (inputs of taught
 # red flags, several per photo) and the report's thumbnail stay in the analysis cache.
@@ -23,8 +22,6 @@ ANALYSIS_FIELDS_NOT_EXPORTED = {"embedding", "region_embeddings", "thumbnail"}
 # Who a face is (its identity descriptor) stays in the analysis cache: a descriptor is biometric data, not for a file
 # beside the photos; `select --from` describes the faces again from the photos.
 FACE_FIELDS_NOT_EXPORTED = ("descriptor",)
-# The scene embedding as base64 of little-endian float16 (3.4 kB a photo), so `select --from` can group near-duplicates.
-EMBEDDING_KEY = "embedding_f16"
 # Judgement fields that extend an analysis record instead of standing beside it.
 JUDGEMENT_MERGED_INTO = {"face_judgements": "faces", "quality": "quality"}
 ENCODING_PLACEHOLDER = -1.0  # tool.timings.json while the text is encoded (no stage takes negative time)
@@ -71,18 +68,6 @@ def photo_record(photo: PhotoResult) -> dict[str, Any]:
         record["quality"].update(quality)
     record.update(judged)
     return record
-
-
-def encode_embedding(embedding: np.ndarray | None) -> str | None:
-    if embedding is None:
-        return None
-    return base64.b64encode(np.asarray(embedding, dtype="<f2").tobytes()).decode("ascii")
-
-
-def decode_embedding(text: str | None) -> np.ndarray | None:
-    if not text:
-        return None
-    return np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float32)
 
 
 def document(result: ScanResult, selection: Selection | None = None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from photocheck.i18n import DEFAULT_LANGUAGE, message, photo_error, term
-from photocheck.scan import PhotoResult, ScanResult
+from photocheck.records.judgement import PhotoResult, ScanResult
 
 
 class ProgressLine:

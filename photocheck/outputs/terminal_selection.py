@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from photocheck.close_look import failure_note
 from photocheck.i18n import DEFAULT_LANGUAGE, message, term
-from photocheck.scan import ScanResult
-from photocheck.selection import Selection
+from photocheck.records.judgement import ScanResult
+from photocheck.records.selection import Selection
 
 
 def _text(key: str, language: str, **values) -> str:
@@ -38,3 +37,14 @@ def summary(result: ScanResult, selection: Selection, language: str = DEFAULT_LA
     ]
     lines += ["", _text("groups", language, count=len(selection.groups))]
     return "\n".join(lines) + "\n"
+
+
+def failure_note(selection: Selection, language: str) -> str | None:
+    """One sentence for the terminal when some picks could not be looked at closely, else None."""
+    failed_picks = [pick for pick in selection.picks if pick.close_look is not None and pick.close_look.error]
+    if not failed_picks:
+        return None
+    return message(
+        "close_look.failed", language, side=failed_picks[0].close_look.text_side, count=len(failed_picks),
+        picks=len(selection.picks), error=failed_picks[0].close_look.error,
+    )

@@ -16,11 +16,12 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from photocheck.atomic import write_new
 from photocheck.config import Config
 from photocheck.i18n import message
-from photocheck.outputs.atomic import write_new
-from photocheck.scan import PhotoResult, ScanResult, source_path
-from photocheck.selection import Selection
+from photocheck.paths import source_path
+from photocheck.records.judgement import PhotoResult, ScanResult
+from photocheck.records.selection import Selection
 
 NAMESPACES = {
     "x": "adobe:ns:meta/",

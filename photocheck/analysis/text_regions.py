@@ -14,7 +14,7 @@ Each region is enlarged so that its faces become about `backdrop_face_target` or
 pixels: a chest that no longer fits is left out, the backdrop band is cut to the room there is (keeping its part by
 the heads). The detector and the recogniser run once on the mosaic, at its own size (at most the detector's
 2000 px). Read lines are mapped back to the photo; lines the first pass already read are dropped (overlapping and
-reading alike, photocheck/text_lines.py). Logos without letters stay out of reach: OCR reads letters only.
+reading alike, photocheck/analysis/text_lines.py). Logos without letters stay out of reach: OCR reads letters only.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from photocheck.analysis.loading import LoadedPhoto
+from photocheck.analysis.text_lines import repeats
+from photocheck.analysis.torso import torso_box
 from photocheck.config import Section
-from photocheck.loading import LoadedPhoto
 from photocheck.models.text_reader import TextReader
-from photocheck.results import Box, TextLine
-from photocheck.text_lines import repeats
-from photocheck.torso import torso_box
+from photocheck.records.analysis import Box, TextLine
 
 FILL = 127  # grey between tiles: no edges, so the detector never joins text across two tiles
 

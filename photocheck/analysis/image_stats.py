@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from photocheck.models.preprocess import crop_resized
-from photocheck.results import Box, Quality
+from photocheck.records.analysis import Box, Quality
 
 FRAME_SIDE = 640  # sharpness is scale dependent: always measure at the same size
 FACE_SIDE = 64

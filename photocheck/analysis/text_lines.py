@@ -1,6 +1,6 @@
 """Read text lines compared with one another: a normal form for text, edit distance, and repeated readings.
 
-A photo can be read more than once (the backdrop pass of photocheck/text_regions.py, the selection's close look at
+A photo can be read more than once (the backdrop pass of photocheck/analysis/text_regions.py, the selection's close look at
 a larger size). A line of one reading repeats a line of another when their boxes overlap (at least
 SAME_LINE_OVERLAP of the smaller box) and they read about the same text. Overlap alone is not enough: the stacked
 lines of one sign overlap ("RODEHEUVEL" above "Polikliniek"), and dropping the second would cut the sign short.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from photocheck.results import TextLine
+from photocheck.records.analysis import TextLine
 
 SAME_LINE_OVERLAP = 0.5  # a line covering this share of the smaller box overlaps the other one
 

@@ -8,23 +8,23 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from photocheck import image_stats
+from photocheck.analysis import image_stats
+from photocheck.analysis.loading import LoadedPhoto, PhotoLoadError, load_photo
+from photocheck.analysis.regions import analyse_regions
+from photocheck.analysis.text_lines import merged
+from photocheck.analysis.text_regions import grown, read_likely_text, read_tiles, tiles
+from photocheck.analysis.thumbnails import thumbnail_jpeg
+from photocheck.analysis.torso import sample_torsos
 from photocheck.config import Config
-from photocheck.loading import LoadedPhoto, PhotoLoadError, load_photo
 from photocheck.models.base import ModelStore
 from photocheck.models.efficientnet import EfficientNetLite0
-from photocheck.models.face_detectors import confirmed_faces, face_detector
 from photocheck.models.face_descriptor import FaceDescriptor
+from photocheck.models.face_detectors import confirmed_faces, face_detector
 from photocheck.models.facemesh import FaceMesh
 from photocheck.models.nanodet import NanoDet
 from photocheck.models.smile import SmileEstimator
 from photocheck.models.text_reader import DETECTOR_MAX_SIDE, TextReader
-from photocheck.regions import analyse_regions
-from photocheck.results import Box, Detection, Face, PhotoAnalysis, SceneLabel, TextLine, failed
-from photocheck.text_lines import merged
-from photocheck.thumbnails import thumbnail_jpeg
-from photocheck.text_regions import grown, read_likely_text, read_tiles, tiles
-from photocheck.torso import sample_torsos
+from photocheck.records.analysis import Box, Detection, Face, PhotoAnalysis, SceneLabel, TextLine, failed
 
 
 class Analyzer:

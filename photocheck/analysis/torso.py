@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from photocheck.config import Section
-from photocheck.results import Box, ColourCluster, Detection, Face, TorsoSample
+from photocheck.records.analysis import Box, ColourCluster, Detection, Face, TorsoSample
 
 TORSO_GRID = (10, 12)  # samples across x down: each is the mean of its cell (INTER_AREA), which also averages noise
 NECK_GRID = (8, 6)

@@ -13,7 +13,7 @@ import numpy as np
 from photocheck.config import Section
 from photocheck.models.efficientnet import INPUT_SIZE, EfficientNetLite0
 from photocheck.models.preprocess import crop_resized
-from photocheck.results import Box, Detection, Face, RegionEmbedding, RegionLabels, SceneLabel
+from photocheck.records.analysis import Box, Detection, Face, RegionEmbedding, RegionLabels, SceneLabel
 
 
 def ground_tiles(width: int, height: int, band_fraction: float, max_tiles: int) -> list[Box]:
