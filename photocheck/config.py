@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import copy
 import os
-import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from photocheck import toml
 from photocheck.i18n import Problem
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 DEFAULTS_SOURCE = "defaults"
 
@@ -75,8 +70,8 @@ class Config:
 
     def with_file(self, path: Path) -> Config:
         try:
-            overrides = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            overrides = toml.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, toml.TOMLDecodeError) as exc:
             raise SettingsFileError("config_error.unreadable", path=path, error=exc) from exc
         return self.with_overrides(overrides, str(path))
 
@@ -111,7 +106,7 @@ def _same_type(default: Any, value: Any) -> bool:
 
 def default_config() -> Config:
     text = resources.files("photocheck.data").joinpath("defaults.toml").read_text(encoding="utf-8")
-    return Config(tomllib.loads(text))
+    return Config(toml.loads(text))
 
 
 def load_config(*paths: Path | None) -> Config:

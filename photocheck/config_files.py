@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from photocheck import toml
 from photocheck.config import DEFAULTS_SOURCE, Config, SettingsFileError, load_config
 from photocheck.i18n import LANGUAGES, locale_language, message
 from photocheck.user_dirs import user_config_dir
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 CONFIG_NAME = "photocheck.toml"
 LANGUAGE_KEY = "output.language"
@@ -135,7 +130,7 @@ def comment_translations(language: str) -> dict[str, str]:
     resource = resources.files("photocheck.data").joinpath(COMMENT_TRANSLATIONS.format(language=language))
     if not resource.is_file():
         return {}
-    return tomllib.loads(resource.read_text(encoding="utf-8"))
+    return toml.loads(resource.read_text(encoding="utf-8"))
 
 
 def defaults_lines(text: str):

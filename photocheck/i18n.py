@@ -16,15 +16,11 @@ from __future__ import annotations
 import dataclasses
 import os
 import string
-import sys
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from photocheck import toml
 
 DEFAULT_LANGUAGE = "en"
 LANGUAGES = ("en", "nl")
@@ -35,7 +31,7 @@ LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 @lru_cache(maxsize=None)
 def catalogue(language: str) -> dict[str, str]:
     text = resources.files("photocheck.data").joinpath(f"messages_{language}.toml").read_text(encoding="utf-8")
-    return _flatten(tomllib.loads(text))
+    return _flatten(toml.loads(text))
 
 
 def _flatten(table: dict, prefix: str = "") -> dict[str, str]:

@@ -9,19 +9,14 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from photocheck import toml
 from photocheck.config import Config, ConfigError
 from photocheck.i18n import Problem
 from photocheck.user_dirs import user_config_dir
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
@@ -143,8 +138,8 @@ def save_profile(profile: UniformProfile) -> Path:
 
 def parse_profile(text: str, source: str) -> UniformProfile:
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = toml.loads(text)
+    except toml.TOMLDecodeError as exc:
         raise ProfileError(f"{source}: not valid TOML: {exc}") from exc
     known = {"name", "description", "shirt", "min_shirt_share", "neckerchief", "min_neckerchief_share"}
     if unknown := sorted(set(data) - known):

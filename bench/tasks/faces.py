@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import csv
 import statistics
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,16 +35,12 @@ from pathlib import Path
 import cv2
 from evaldata import is_eval_root, parse_count, policy_rows
 
+from photocheck import toml
 from photocheck.analysis.loading import load_photo
 from photocheck.config import default_config
 from photocheck.models.base import ModelStore
 from photocheck.models.face_detectors import confirmed_faces, face_detector
 from photocheck.models.facemesh import FaceMesh
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 WIDER_COUNT_COLUMN = "n_faces_w_ge_{}px_orig"
 
@@ -88,7 +83,7 @@ def overrides(options: list[str]) -> dict:
     values: dict = {}
     for index, option in enumerate(options):
         if option == "--set":
-            values = _merged(values, tomllib.loads(options[index + 1]))
+            values = _merged(values, toml.loads(options[index + 1]))
     return values
 
 

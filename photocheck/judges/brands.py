@@ -14,17 +14,12 @@ tried with the digits OCR confuses with letters read as those letters ("K5A", "8
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from photocheck import toml
 from photocheck.analysis.text_lines import compact, edit_distance, normalise
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 SHORT_NAME = 3  # names this short must be read exactly
 MAX_RUN = 3  # words joined into one candidate
@@ -67,7 +62,7 @@ class Lexicon:
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
-    data = tomllib.loads(resources.files("photocheck.data").joinpath("brands.toml").read_text(encoding="utf-8"))
+    data = toml.loads(resources.files("photocheck.data").joinpath("brands.toml").read_text(encoding="utf-8"))
     exact = {compact(name) for name in data["exact_only"]["names"]}
     brands = tuple(
         Brand(name, category, compact(name), compact(name) in exact or len(compact(name)) <= SHORT_NAME)
