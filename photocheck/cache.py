@@ -18,6 +18,7 @@ import json
 import os
 import pickle
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,13 +149,39 @@ class AnalysisCache:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> AnalysisCache:
+
+class RunCache:
+    """The analysis cache as one run uses it. A file is keyed as it is when looked up, so its new analysis is stored
+    under the file it was made from (a file changed meanwhile is analysed again next time). Without a folder, or with
+    one that cannot be opened, every look-up misses and nothing is stored: the cache costs time, never the run."""
+
+    def __init__(self, directory: Path | None, version: Callable[[], str]):
+        """`version` (see :func:`pipeline_version`) is only asked for when there is a folder."""
+        self.why_unused: str | None = "off" if directory is None else None  # None while in use
+        self._cache: AnalysisCache | None = None
+        self._keys: dict[Path, FileKey | None] = {}
+        if directory is not None:
+            try:
+                self._cache = AnalysisCache(directory / CACHE_FILE, version())
+            except (OSError, sqlite3.Error) as exc:
+                self.why_unused = f"unavailable: {exc}"
+
+    def get(self, file: Path, display_path: str) -> PhotoAnalysis | None:
+        """The cached analysis of `file`, shown as `display_path`, or None."""
+        if self._cache is None:
+            return None
+        key = self._keys[file] = FileKey.of(file)
+        return self._cache.get(key, display_path) if key else None
+
+    def put(self, file: Path, analysis: PhotoAnalysis) -> None:
+        """Store the new analysis of a file looked up before (failures are not stored, see AnalysisCache.put)."""
+        key = self._keys.get(file)
+        if self._cache is not None and key is not None:
+            self._cache.put(key, analysis)
+
+    def __enter__(self) -> RunCache:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.close()
-
-
-def open_cache(config: Config, model_hashes: dict[str, str], directory: Path | None = None) -> AnalysisCache:
-    directory = directory or default_cache_dir()
-    return AnalysisCache(directory / CACHE_FILE, pipeline_version(config, model_hashes))
+        if self._cache is not None:
+            self._cache.close()

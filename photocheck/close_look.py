@@ -22,13 +22,12 @@ reasons, the terminal summary).
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from photocheck.analysis.loading import PhotoLoadError
-from photocheck.cache import CACHE_FILE, AnalysisCache, FileKey, pipeline_version
+from photocheck.cache import RunCache, pipeline_version
 from photocheck.config import Config
 from photocheck.i18n import Problem, explained, message, photo_error
 from photocheck.judges.flags import detail_text
@@ -40,7 +39,7 @@ from photocheck.people_shown import Describe
 from photocheck.records.analysis import PhotoAnalysis, failed
 from photocheck.records.judgement import PhotoResult, Reason, ScanResult
 from photocheck.records.selection import CloseLook, Selection
-from photocheck.scan import Progress, _model_hashes
+from photocheck.scan import Progress
 from photocheck.selection import select
 from photocheck.workers import Reread, WorkerPool
 
@@ -78,47 +77,36 @@ class TextRereader:
 
     def __call__(self, photos: list[PhotoResult]) -> list[PhotoResult]:
         started = time.perf_counter()
-        store = self._open_cache()
         analyses: dict[str, PhotoAnalysis] = {}
         try:
-            todo: list[Reread] = []
-            keys: list[FileKey | None] = []
-            for photo in photos:
-                first = photo.analysis
-                file = source_path(first.path, self.root)
-                key = FileKey.of(file) if store and file else None
-                cached = store.get(key, first.path) if key else None
-                if file is None:  # a path from a --from file that leads out of the folder
-                    analyses[first.path] = failed(first.path, PhotoLoadError("load_error.not_found"))
-                elif cached is not None:
-                    analyses[first.path] = dataclasses.replace(first, texts=cached.texts)
-                else:
-                    todo.append(Reread(len(todo), file, first, self.closer))
-                    keys.append(key)
-            if todo:
-                verified_package()  # a missing OCR package is said once, before any worker loads a model
-            for index, looked in self.pool.reread(todo):
-                analyses[todo[index].first.path] = looked
-                if keys[index]:
-                    store.put(keys[index], looked)
-                if self.progress is not None:
-                    self.progress(len(analyses), len(photos), looked.path)
+            with RunCache(self.cache, self._cache_version) as run_cache:
+                todo: list[Reread] = []
+                for photo in photos:
+                    first = photo.analysis
+                    file = source_path(first.path, self.root)
+                    if file is None:  # a path from a --from file that leads out of the folder
+                        analyses[first.path] = failed(first.path, PhotoLoadError("load_error.not_found"))
+                        continue
+                    cached = run_cache.get(file, first.path)
+                    if cached is not None:
+                        analyses[first.path] = dataclasses.replace(first, texts=cached.texts)
+                    else:
+                        todo.append(Reread(len(todo), file, first, self.closer))
+                if todo:
+                    verified_package()  # a missing OCR package is said once, before any worker loads a model
+                for index, looked in self.pool.reread(todo):
+                    analyses[todo[index].first.path] = looked
+                    run_cache.put(todo[index].file, looked)
+                    if self.progress is not None:
+                        self.progress(len(analyses), len(photos), looked.path)
         finally:
-            if store:
-                store.close()
             self.seconds += time.perf_counter() - started
         return [PhotoResult(a, judge(a, self.config) if a.ok else None) for a in analyses.values()]
 
-    def _open_cache(self) -> AnalysisCache | None:
-        """The analysis cache, for close-look readings only: its entries hold the first look's other fields, which
+    def _cache_version(self) -> str:
+        """The close look's own version in the analysis cache: its entries hold the first look's other fields, which
         may come from a --from file, so they are kept apart from the analyses of a scan at the close-look size."""
-        if self.cache is None:
-            return None
-        version = pipeline_version(self.closer, _model_hashes(ModelStore()))
-        try:
-            return AnalysisCache(self.cache / CACHE_FILE, f"{version}:close-look-text")
-        except (OSError, sqlite3.Error):  # no cache costs time, never the close look
-            return None
+        return f"{pipeline_version(self.closer, ModelStore().hashes())}:close-look-text"
 
 
 def look_closely(

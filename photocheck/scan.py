@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from contextlib import closing
@@ -11,7 +10,7 @@ from pathlib import Path
 from photocheck import __version__
 from photocheck.analysis.loading import PhotoLoadError, discover
 from photocheck.analysis.pipeline import Analyzer
-from photocheck.cache import AnalysisCache, FileKey, open_cache
+from photocheck.cache import RunCache, pipeline_version
 from photocheck.config import Config
 from photocheck.judges.policy import judge
 from photocheck.models.base import ModelStore
@@ -68,7 +67,7 @@ def scan_files(
     options); `unreadable` lists folders that could not be listed, with the reason."""
     started = time.perf_counter()
     workers = workers or default_workers(config)
-    model_hashes = analyzer.model_versions() if analyzer else _model_hashes(ModelStore())
+    model_hashes = (analyzer.store if analyzer else ModelStore()).hashes()
     jobs = [Job(index, path, display_path(path, root)) for index, path in enumerate(files)]
     analyses: list[PhotoAnalysis | None] = [None] * len(jobs)
     total, done = len(jobs), 0
@@ -80,26 +79,19 @@ def scan_files(
         if progress is not None:
             progress(done, total, job.display_path)
 
-    store, cache_note = _open_cache(cache, config, model_hashes)
-    keys = {job.index: FileKey.of(job.path) for job in jobs} if store else {}
-    todo = []
-    for job in jobs:
-        cached = store.get(keys[job.index], job.display_path) if store and keys[job.index] else None
-        if cached is not None:
-            finished(job, cached)
-        else:
-            todo.append(job)
-    try:
+    with RunCache(cache, lambda: pipeline_version(config, model_hashes)) as run_cache:
+        todo = []
+        for job in jobs:
+            cached = run_cache.get(job.path, job.display_path)
+            if cached is not None:
+                finished(job, cached)
+            else:
+                todo.append(job)
         with closing(analyse_all(todo, config, workers, analyzer, pool)) as results:
             for index, analysis in results:
-                if store and keys[index]:
-                    store.put(keys[index], analysis)
+                run_cache.put(jobs[index].path, analysis)
                 finished(jobs[index], analysis)
-    finally:
-        if store:
-            store.close()
-    if store:
-        cache_note = {"reused": total - len(todo), "analysed": len(todo)}
+    cache_note = run_cache.why_unused or {"reused": total - len(todo), "analysed": len(todo)}
 
     folders = [failed(display_path(folder, root), problem) for folder, problem in unreadable]
     judging = time.perf_counter()
@@ -112,16 +104,3 @@ def scan_files(
               "timings": timings},
     )
 
-
-def _model_hashes(store: ModelStore) -> dict[str, str]:
-    return {name: entry["sha256"] for name, entry in sorted(store.manifest.items())}
-
-
-def _open_cache(directory: Path | None, config: Config, model_hashes: dict[str, str]) -> tuple[AnalysisCache | None, object]:
-    """The cache, or None and why not: a cache that cannot be opened slows the scan down but never stops it."""
-    if directory is None:
-        return None, "off"
-    try:
-        return open_cache(config, model_hashes, directory), None
-    except (OSError, sqlite3.Error) as exc:
-        return None, f"unavailable: {exc}"

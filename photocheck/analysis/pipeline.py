@@ -46,9 +46,6 @@ class Analyzer:
         self.scene_model = EfficientNetLite0(self.store)
         self.text_reader = TextReader(self.store, config.text.detect_side, config.text.min_score)
 
-    def model_versions(self) -> dict[str, str]:
-        return {name: entry["sha256"] for name, entry in sorted(self.store.manifest.items())}
-
     def analyse(self, path: Path, display_path: str) -> PhotoAnalysis:
         try:
             photo = load_photo(path, self.config.loading.working_size, self.config.loading.max_megapixels)

@@ -28,7 +28,7 @@ def models_dir() -> Path:
     return Path(override) if override else Path(__file__).resolve().parents[2] / "models"
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -60,6 +60,10 @@ class ModelStore:
     def sha256(self, name: str) -> str:
         return self.manifest[name]["sha256"]
 
+    def hashes(self) -> dict[str, str]:
+        """The manifest's sha256 of every model, by name: how the cache key and the JSON's `tool.models` name them."""
+        return {name: self.sha256(name) for name in sorted(self.manifest)}
+
     def session(self, name: str) -> ort.InferenceSession:
         if name not in self._sessions:
             self._sessions[name] = self._open(name)
@@ -75,7 +79,7 @@ class ModelStore:
         path = self.directory / entry["file"]
         if not path.is_file():
             raise ModelFileError("model_error.missing", path=path, command=REBUILD_COMMAND)
-        if _sha256(path) != entry["sha256"]:
+        if file_sha256(path) != entry["sha256"]:
             raise ModelFileError("model_error.corrupt", path=path, command=REBUILD_COMMAND)
         return path
 

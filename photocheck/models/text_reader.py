@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from photocheck.models.base import ModelFileError, ModelStore, _sha256
+from photocheck.models.base import ModelFileError, ModelStore, file_sha256
 from photocheck.models.preprocess import shrink
 from photocheck.records.analysis import Box, TextLine
 
@@ -43,7 +43,7 @@ def verified_package():
     folder = Path(rapidocr_onnxruntime.__file__).parent / "models"
     for name, digest in EXPECTED_SHA256.items():
         path = folder / name
-        if not path.is_file() or _sha256(path) != digest:
+        if not path.is_file() or file_sha256(path) != digest:
             raise ModelFileError("model_error.ocr_model", path=path, package=PACKAGE)
     return rapidocr_onnxruntime
 
