@@ -37,10 +37,10 @@ from photocheck.models.text_reader import verified_package
 from photocheck.paths import source_path
 from photocheck.people_shown import Describe
 from photocheck.records.analysis import PhotoAnalysis, failed
-from photocheck.records.judgement import PhotoResult, Reason, ScanResult
+from photocheck.records.judgement import PhotoResult, ScanResult
 from photocheck.records.selection import CloseLook, Selection
 from photocheck.scan import Progress
-from photocheck.selection import select
+from photocheck.selection import select, selection_reason
 from photocheck.workers import Reread, WorkerPool
 
 # The photos to look at closely -> the same photos analysed with the close-look settings and judged (any order). A
@@ -167,13 +167,6 @@ def _look_set(selection: Selection, extra: int) -> list[str]:
     return [pick.path for pick in selection.picks] + [path for _, path in outranked[:extra]]
 
 
-def _reason(code: str, language: str, **values) -> Reason:
-    return Reason(
-        policy="selection", code=f"selection.{code}", effect=0.0, detail=message(f"selection.{code}", language, **values),
-        values=values,
-    )
-
-
 def _explain(
     selection: Selection, first: dict[str, PhotoResult], closer: dict[str, PhotoResult], failures: dict[str, str],
     side: int, language: str,
@@ -185,17 +178,18 @@ def _explain(
         if photo is None:
             if pick.path in failures:
                 pick.close_look = CloseLook(side, [], failures[pick.path])
-                pick.reasons.append(_reason("pick.close_look_failed", language, side=side, error=failures[pick.path]))
+                failure = selection_reason("pick.close_look_failed", language, side=side, error=failures[pick.path])
+                pick.reasons.append(failure)
             continue
         texts = [line.text for line in photo.analysis.texts]
         pick.close_look = CloseLook(side, texts)
+        read = ", ".join(f'"{t}"' for t in texts)
         if texts and pick.checks:
-            read = ", ".join(f'"{t}"' for t in texts)
-            pick.reasons.append(_reason("pick.close_look_to_check", language, side=side, texts=read))
+            pick.reasons.append(selection_reason("pick.close_look_to_check", language, side=side, texts=read))
         elif texts:
-            pick.reasons.append(_reason("pick.close_look", language, side=side, texts=", ".join(f'"{t}"' for t in texts)))
+            pick.reasons.append(selection_reason("pick.close_look", language, side=side, texts=read))
         else:
-            pick.reasons.append(_reason("pick.close_look_no_text", language, side=side))
+            pick.reasons.append(selection_reason("pick.close_look_no_text", language, side=side))
     for rejection in selection.rejected:
         photo = closer.get(rejection.path)
         if photo is None:
@@ -205,6 +199,8 @@ def _explain(
         # A new weak flag only ranks the photo lower; its reason (reject.to_check) already lists what was read.
         new = [flag for flag in photo.judgement.flags if flag.strong and (flag.kind, flag.strong) not in seen]
         rejection.reasons[:0] = [
-            _reason("reject.close_look", language, side=side, kind=flag.kind, detail=detail_text(flag.evidence))
+            selection_reason(
+                "reject.close_look", language, side=side, kind=flag.kind, detail=detail_text(flag.evidence)
+            )
             for flag in new
         ]

@@ -37,7 +37,8 @@ def _text(code: str, language: str, **values) -> str:
     return message(f"selection.{code}", language, **values)
 
 
-def _reason(code: str, language: str, effect: float = 0.0, **values) -> Reason:
+def selection_reason(code: str, language: str, effect: float = 0.0, **values) -> Reason:
+    """A reason of the selection (a pick's or a rejection's), worded by the `selection` part of the catalogue."""
     return Reason(
         policy="selection", code=f"selection.{code}", effect=round(effect, 3), detail=_text(code, language, **values),
         values=values,
@@ -242,13 +243,17 @@ class _Ranking:
         )
         terms: dict[str, tuple[float, Reason | None]] = {}
         weight = s.weight_verdict * VERDICT_VALUE.get(verdict, 0.0)
-        terms["verdict"] = (weight, _reason(verdict_code, self.language, weight))
+        terms["verdict"] = (weight, selection_reason(verdict_code, self.language, weight))
         weight = s.weight_merit * candidate.merit
-        merit = _reason("pick.merit", self.language, weight, measure=merit_text, percent=round(100 * candidate.merit))
+        merit = selection_reason(
+            "pick.merit", self.language, weight, measure=merit_text, percent=round(100 * candidate.merit)
+        )
         terms["merit"] = (weight, merit)
         terms["new_faces"] = self._new_faces(candidate, picked)
         weight = s.weight_novelty * novelty
-        novelty_reason = _reason("pick.novelty", self.language, weight, similarity=round(closest, 2)) if picked else None
+        novelty_reason = (
+            selection_reason("pick.novelty", self.language, weight, similarity=round(closest, 2)) if picked else None
+        )
         terms["novelty"] = (weight, novelty_reason)
         terms["time_spread"] = self._time_spread(candidate, picked)
         bucket = _size_bucket(candidate.people, self.edges)
@@ -256,16 +261,16 @@ class _Ranking:
         if bucket is not None and bucket not in shown:
             weight = s.weight_group_size
             size = _size_text(bucket, self.edges, self.language)
-            terms["group_size"] = (weight, _reason("pick.group_size", self.language, weight, size=size))
+            terms["group_size"] = (weight, selection_reason("pick.group_size", self.language, weight, size=size))
         return terms
 
     def _new_faces(self, candidate: _Candidate, picked: list[_Candidate]) -> tuple[float, Reason]:
         if candidate.faces is None:
-            return 0.0, _reason("pick.faces_not_compared", self.language)
+            return 0.0, selection_reason("pick.faces_not_compared", self.language)
         shown = [p.faces for p in picked if p.faces is not None]
         new = new_face_count(candidate.faces, np.concatenate(shown) if shown else np.zeros(0, np.int64))
         weight = self.settings.weight_new_faces * new / self.most_faces
-        return weight, _reason("pick.new_faces", self.language, weight, faces=new, of=len(candidate.faces))
+        return weight, selection_reason("pick.new_faces", self.language, weight, faces=new, of=len(candidate.faces))
 
     def _time_spread(self, candidate: _Candidate, picked: list[_Candidate]) -> tuple[float, Reason | None]:
         if candidate.time is None:
@@ -273,12 +278,12 @@ class _Ranking:
         same_day = [p.time for p in picked if p.day == candidate.day and p.time is not None]
         weight = self.settings.weight_time_spread
         if not same_day:
-            return weight, _reason("pick.time_spread_first", self.language, weight, day=candidate.day)
+            return weight, selection_reason("pick.time_spread_first", self.language, weight, day=candidate.day)
         gap = min(abs((candidate.time - t).total_seconds()) for t in same_day)
         weight *= min(gap / (self.settings.time_spread_hours * 3600), 1.0)
         if gap < 60:
             return weight, None
-        return weight, _reason("pick.time_spread", self.language, weight, gap=_duration(gap, self.language))
+        return weight, selection_reason("pick.time_spread", self.language, weight, gap=_duration(gap, self.language))
 
 
 def _rejection_of_candidate(photo: PhotoResult, language: str, allow_listed: bool = False) -> list[Reason]:
@@ -286,19 +291,20 @@ def _rejection_of_candidate(photo: PhotoResult, language: str, allow_listed: boo
     consent list is no reason (the export pixelates it, `--blur-refused`)."""
     judgement = photo.judgement
     if judgement is None:
-        return [_reason("reject.unreadable", language, error=error_sentence(photo.analysis))]
+        return [selection_reason("reject.unreadable", language, error=error_sentence(photo.analysis))]
     reasons = [
-        _reason("reject.strong_flag", language, kind=f.kind, confidence=round(f.confidence, 2)) for f in strong_flags(photo)
+        selection_reason("reject.strong_flag", language, kind=f.kind, confidence=round(f.confidence, 2))
+        for f in strong_flags(photo)
     ]
     # a face like a child on the consent list, or one that could be: never recommended (the verdict says which)
     reasons += [] if allow_listed else [
-        _reason("reject.consent" if match.strong else "reject.consent_check", language, name=match.name,
+        selection_reason("reject.consent" if match.strong else "reject.consent_check", language, name=match.name,
                 similarity=round(match.similarity, 2))
         for match in judgement.consent
     ]
     if judgement.verdict == "skip" and not any(match.strong for match in judgement.consent):  # (skip said above)
         score = round(judgement.score) if judgement.score is not None else "?"
-        reasons.append(_reason("reject.verdict_skip", language, score=score))
+        reasons.append(selection_reason("reject.verdict_skip", language, score=score))
     return reasons
 
 
@@ -351,15 +357,18 @@ def select(
         if candidate.index in outcome.values:
             continue
         if per_day is not None and per_day_count[candidate.day] >= per_day:
-            reason = _reason("reject.day_full", language, day=candidate.day, count=per_day_count[candidate.day])
+            reason = selection_reason(
+                "reject.day_full", language, day=candidate.day, count=per_day_count[candidate.day]
+            )
         else:
             value = outcome.last_round.get(candidate.index, 0.0)
-            reason = _reason(
+            reason = selection_reason(
                 "reject.outranked", language, count=len(outcome.picked), value=round(value, 2), last=round(last_value, 2)
             )
         rejected[candidate.index] = [reason]
         if candidate.checks:
-            rejected[candidate.index].insert(0, _reason("reject.to_check", language, items=_check_list(candidate.checks)))
+            to_check = selection_reason("reject.to_check", language, items=_check_list(candidate.checks))
+            rejected[candidate.index].insert(0, to_check)
 
     group_of = {members[0]: members for members in groups}
     picks = _story(outcome, group_of, photos, settings, language)
@@ -397,8 +406,8 @@ def _duplicate_reason(photos, best: int, other: int, bursts: set, similarity: np
     if frozenset((best, other)) in bursts:
         times = parse_time(photos[best].analysis.taken_at), parse_time(photos[other].analysis.taken_at)
         seconds = round(abs((times[0] - times[1]).total_seconds()))
-        return _reason("reject.burst", language, best=best_path, seconds=seconds, similarity=value)
-    return _reason("reject.near_duplicate", language, best=best_path, similarity=value)
+        return selection_reason("reject.burst", language, best=best_path, seconds=seconds, similarity=value)
+    return selection_reason("reject.near_duplicate", language, best=best_path, similarity=value)
 
 
 @dataclass
@@ -464,9 +473,10 @@ def _story(outcome: _Outcome, group_of, photos, settings, language: str) -> list
         others = [photos[i].analysis.path for i in members[1:]]
         reasons = list(outcome.reasons[candidate.index])
         if others:
-            reasons.insert(0, _reason("pick.best_of_group", language, size=len(members), others=", ".join(others)))
+            grouped = selection_reason("pick.best_of_group", language, size=len(members), others=", ".join(others))
+            reasons.insert(0, grouped)
         if candidate.checks:
-            reasons.insert(0, _reason("pick.to_check", language, items=_check_list(candidate.checks)))
+            reasons.insert(0, selection_reason("pick.to_check", language, items=_check_list(candidate.checks)))
         picks.append(
             Pick(
                 path=candidate.photo.analysis.path,
