@@ -24,6 +24,7 @@ from photocheck.config import default_config
 from photocheck.judges.taught import fit_logistic
 from photocheck.models.base import ModelStore
 from photocheck.models.facemesh import FaceMesh
+from photocheck.models.preprocess import sigmoid
 from photocheck.models.smile import FEATURES, GEOMETRY_FEATURES, SmileEstimator
 from photocheck.records.analysis import Box
 
@@ -68,7 +69,7 @@ def cross_validated(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     for fold in range(FOLDS):
         train = folds != fold
         weights, bias = fit(x[train], y[train])
-        held_out[~train] = 1.0 / (1.0 + np.exp(-(x[~train] @ weights + bias)))
+        held_out[~train] = sigmoid(x[~train] @ weights + bias)
     return held_out
 
 

@@ -15,7 +15,7 @@ from photocheck.config import Section
 from photocheck.models.base import ModelStore
 from photocheck.models.expression import EMOTIONS, FerExpression, HumanEmotion
 from photocheck.models.facemesh import CROP_FACTOR, Mesh
-from photocheck.models.preprocess import crop_resized
+from photocheck.models.preprocess import crop_resized, sigmoid
 from photocheck.records.analysis import Box
 
 # MediaPipe canonical mesh indices.
@@ -111,8 +111,7 @@ class SmileEstimator:
         return np.hstack([geometry, *expressions])
 
     def probability(self, features: np.ndarray) -> np.ndarray:
-        logits = features @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-np.clip(logits, -60, 60)))
+        return sigmoid(features @ self.weights + self.bias)
 
     def smiles(self, grey: np.ndarray, boxes: list[Box], meshes: list[Mesh]) -> np.ndarray:
         return self.probability(self.features(grey, boxes, meshes))
