@@ -127,7 +127,7 @@ def test_only_lines_with_latin_letters_or_digits_count_as_text():
 
 
 def _covered(point, boxes):
-    return any(box.x1 <= point[0] <= box.x2 and box.y1 <= point[1] <= box.y2 for box in boxes)
+    return any(box.contains(point) for box in boxes)
 
 
 @pytest.mark.parametrize("places, most, expected_tiles", [

@@ -13,7 +13,7 @@ from photocheck.analysis.torso import lab, sample_torsos
 from photocheck.cli import app
 from photocheck.i18n import explained
 from photocheck.judges.uniform import judge_uniform, wears_uniform
-from photocheck.records.analysis import Box, ColourCluster, Face, TorsoSample
+from photocheck.records.analysis import Box, ColourCluster, Detection, Face, TorsoSample
 from photocheck.uniform_calibration import CalibrationError, learn_profile
 from photocheck.uniforms import (
     ColourRange,
@@ -98,11 +98,16 @@ def test_neckerchief_under_the_chin_is_matched(config):
 def test_torso_outside_the_frame_is_not_sampled_and_faceless_person_boxes_are(config):
     rgb = photo_with_shirt(KSA_BLUE)
     low_face = Face(box=Box(120, 280, 180, 318), score=0.9)  # chest below the frame
-    from photocheck.records.analysis import Detection
-
     person = Detection("person", Box(200, 20, 310, 300), 0.8)
     samples = sample_torsos(rgb, [low_face], [person], config.torso)
     assert [sample.source for sample in samples] == ["person"]
+
+
+def test_a_person_box_holding_a_face_is_sampled_once_under_the_face(config):
+    person = Detection("person", Box(60, 20, 240, 320), 0.8)
+    edge_only = Detection("person", Box(150, 75, 300, 320), 0.8)  # the face centre (150, 75) on its corner
+    samples = sample_torsos(photo_with_shirt(KSA_BLUE), [Face(box=FACE, score=0.9)], [person, edge_only], config.torso)
+    assert [sample.source for sample in samples] == ["face"]
 
 
 def test_photo_judgement_counts_people_and_fraction(config):

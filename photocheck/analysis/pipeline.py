@@ -24,7 +24,9 @@ from photocheck.models.facemesh import FaceMesh
 from photocheck.models.nanodet import NanoDet
 from photocheck.models.smile import SmileEstimator
 from photocheck.models.text_reader import DETECTOR_MAX_SIDE, TextReader
-from photocheck.records.analysis import Box, Detection, Face, PhotoAnalysis, SceneLabel, TextLine, failed
+from photocheck.records.analysis import (
+    Box, Detection, Face, PhotoAnalysis, SceneLabel, TextLine, failed, person_detections,
+)
 
 
 class Analyzer:
@@ -54,8 +56,9 @@ class Analyzer:
         rgb = photo.rgb
         faces = self.faces(rgb)
         objects = self.object_detector.detect(rgb)
+        persons = person_detections(objects)
         probabilities, embeddings = self.scene_model.classify([rgb])
-        subject = [face.box for face in faces] or [d.box for d in objects if d.label == "person"]
+        subject = [face.box for face in faces] or [person.box for person in persons]
         texts = read_texts(
             self.text_reader, photo, [face.box for face in faces], self.config, self.config.text_regions.in_scan
         )
@@ -80,7 +83,7 @@ class Analyzer:
             region_embeddings=[replace(region, box=region.box.scaled(scale)) for region in region_embeddings],
             torsos=[
                 replace(sample, box=sample.box.scaled(scale))
-                for sample in sample_torsos(rgb, faces, [d for d in objects if d.label == "person"], self.config.torso)
+                for sample in sample_torsos(rgb, faces, persons, self.config.torso)
             ],
             # made here from the decoded photo: the report would otherwise decode every photo a second time
             thumbnail=thumbnail_jpeg(rgb, self.config.report.thumbnail_size, self.config.report.thumbnail_quality),

@@ -13,7 +13,9 @@ import numpy as np
 from photocheck.config import Section
 from photocheck.models.efficientnet import INPUT_SIZE, EfficientNetLite0
 from photocheck.models.preprocess import crop_resized
-from photocheck.records.analysis import Box, Detection, Face, RegionEmbedding, RegionLabels, SceneLabel
+from photocheck.records.analysis import (
+    Box, Detection, Face, RegionEmbedding, RegionLabels, SceneLabel, person_detections,
+)
 
 
 def ground_tiles(width: int, height: int, band_fraction: float, max_tiles: int) -> list[Box]:
@@ -48,7 +50,7 @@ def analyse_regions(
     labelled += [
         ("ground", tile, tile) for tile in ground_tiles(width, height, settings.ground_band, settings.ground_tiles)
     ]
-    embedded = people_regions(faces, [d for d in objects if d.label == "person"], settings)
+    embedded = people_regions(faces, person_detections(objects), settings)
     crops = [crop for _, _, crop in labelled] + [box for _, box in embedded]
     if not crops:
         return [], []

@@ -88,7 +88,7 @@ def sample_torsos(rgb: np.ndarray, faces: list[Face], persons: list[Detection], 
             neck = _visible(neck_box(face.box, settings), width, height, settings.min_visible)
             regions.append(("face", index, torso, neck))
     for index, person in enumerate(persons):
-        if any(_contains(person.box, face.box.center) for face in faces):
+        if any(person.box.contains(face.box.center) for face in faces):
             continue
         torso = _visible(person_torso_box(person.box, settings), width, height, settings.min_visible)
         if torso is not None:
@@ -108,10 +108,6 @@ def sample_torsos(rgb: np.ndarray, faces: list[Face], persons: list[Detection], 
         TorsoSample(box=torso, source=source, index=index, colours=torso_colours[i], neck=neck_colours.get(i, []))
         for i, (source, index, torso, _) in enumerate(regions)
     ]
-
-
-def _contains(box: Box, point: tuple[float, float]) -> bool:
-    return box.x1 <= point[0] <= box.x2 and box.y1 <= point[1] <= box.y2
 
 
 def _visible(box: Box, width: int, height: int, min_visible: float) -> Box | None:

@@ -62,6 +62,11 @@ class Box:
         half = max(self.width, self.height) * factor / 2
         return Box(cx - half, cy - half, cx + half, cy + half)
 
+    def contains(self, point: tuple[float, float]) -> bool:
+        """Whether the point (x, y) lies in the box, edges included."""
+        x, y = point
+        return self.x1 <= x <= self.x2 and self.y1 <= y <= self.y2
+
     def intersection(self, other: Box) -> float:
         w = min(self.x2, other.x2) - max(self.x1, other.x1)
         h = min(self.y2, other.y2) - max(self.y1, other.y1)
@@ -195,7 +200,12 @@ class PhotoAnalysis:
 
     @property
     def persons(self) -> list[Detection]:
-        return [d for d in self.objects if d.label == "person"]
+        return person_detections(self.objects)
+
+
+def person_detections(objects: list[Detection]) -> list[Detection]:
+    """The people among the object detector's hits."""
+    return [d for d in objects if d.label == "person"]
 
 
 def failed(path: str, error: Problem | str) -> PhotoAnalysis:
