@@ -281,7 +281,7 @@ class _Ranking:
             return weight, selection_reason("pick.time_spread_first", self.language, weight, day=candidate.day)
         gap = min(abs((candidate.time - t).total_seconds()) for t in same_day)
         weight *= min(gap / (self.settings.time_spread_hours * 3600), 1.0)
-        if gap < 60:
+        if gap < self.settings.time_spread_reason_min_seconds:
             return weight, None
         return weight, selection_reason("pick.time_spread", self.language, weight, gap=_duration(gap, self.language))
 

@@ -182,6 +182,20 @@ def test_lettering_already_shown_by_a_flag_is_not_listed_twice(config):
     assert [check.kind for check in checks(flagged)] == ["advertising"]
 
 
+@pytest.mark.parametrize(("seconds", "said"), [(45, False), (90, True)])
+def test_a_pick_names_its_time_spread_only_from_a_set_gap(config, seconds, said):
+    photos = [
+        photo("first.jpg", unit(1), taken_at="2024-07-12T10:00:00", score=90),
+        photo("second.jpg", unit(2), taken_at=f"2024-07-12T10:{seconds // 60:02d}:{seconds % 60:02d}", score=60),
+    ]
+    assert config.selection.time_spread_reason_min_seconds == 60
+    [second] = [pick for pick in select(scan_of(*photos), config, top=2).picks if pick.path == "second.jpg"]
+    assert ("selection.pick.time_spread" in codes(second.reasons)) == said
+    sooner = config.with_overrides({"selection": {"time_spread_reason_min_seconds": 30}}, "test")
+    [second] = [pick for pick in select(scan_of(*photos), sooner, top=2).picks if pick.path == "second.jpg"]
+    assert "selection.pick.time_spread" in codes(second.reasons)
+
+
 def test_story_order_per_day_limit_and_slots(config):
     photos = [
         photo("d1_evening.jpg", unit(1), taken_at="2024-07-12T19:00:00", score=90),
