@@ -138,6 +138,20 @@ def _with_consent(config: Config, target: Path, cache: Path | None) -> Config:
     return config
 
 
+def _cache_dir(no_cache: bool) -> Path | None:
+    """The analysis cache's folder, or None with --no-cache."""
+    return None if no_cache else default_cache_dir()
+
+
+def _settings_with_consent(
+    target: Path, config_file: Path | None, lang: Language | None, no_cache: bool
+) -> tuple[Config, Path | None]:
+    """The settings for a folder or photo that must exist, with its consent list, and the analysis cache's folder."""
+    config = _settings_for_existing(target, config_file, lang)
+    cache = _cache_dir(no_cache)
+    return _with_consent(config, target, cache), cache
+
+
 def _consent_lines(result: ScanResult, config: Config) -> list[str]:
     """With a consent list: who is on it, how many photos show them, and how many have faces too small to check."""
     children = config.listed_children
@@ -187,10 +201,8 @@ def scan(
     lang: Optional[Language] = LangOption,
 ) -> None:
     """Analyse every photo under TARGET and print a summary."""
-    config = _settings_for_existing(target, config_file, lang)
+    config, cache = _settings_with_consent(target, config_file, lang, no_cache)
     language = config.output.language
-    cache = None if no_cache else default_cache_dir()
-    config = _with_consent(config, target, cache)
     result = _scan_or_fail(target, config, profile, progress=_progress(language), workers=workers, cache=cache)
 
     to_stdout = _write_json(json_path, json_output.dumps(result))
@@ -213,9 +225,8 @@ def explain(
     """Explain in plain words why a photo gets its verdict."""
     if not photo.is_file():
         _fail(message("error.not_a_file", _language(lang), path=photo), 2)
-    config = _settings(photo, config_file, lang)
-    cache = None if no_cache else default_cache_dir()
-    result = _scan_or_fail(photo, _with_consent(config, photo, cache), cache=cache)
+    config, cache = _settings_with_consent(photo, config_file, lang, no_cache)
+    result = _scan_or_fail(photo, config, cache=cache)
     typer.echo(terminal.explanation(result.photos[0], config.output.language), nl=False)
 
 
@@ -241,10 +252,8 @@ def select(
     lang: Optional[Language] = LangOption,
 ) -> None:
     """Group similar photos, recommend a set to post in story order, and hand it over."""
-    config = _settings_for_existing(folder, config_file, lang)
+    config, cache = _settings_with_consent(folder, config_file, lang, no_cache)
     language = config.output.language
-    cache = None if no_cache else default_cache_dir()
-    config = _with_consent(config, folder, cache)
     handover = flow.Handover(report=report_path, export_dir=export_dir, xmp=xmp, blur_refused=blur_refused)
     try:
         result, selection = flow.screen(
@@ -294,7 +303,7 @@ def teach(
         try:
             result = run_teach(
                 kind, positive, negative, config, progress=_progress(language),
-                cache=None if no_cache else default_cache_dir(),
+                cache=_cache_dir(no_cache),
             )
         except TeachError as exc:
             _fail(explained(exc, language), 2)
@@ -358,7 +367,7 @@ def check(
         photos = dropped_path(target)
         config = config_with_profile(effective_config(photos, config_file, lang.value if lang else None)[0], profile)
         language = config.output.language
-        cache = None if no_cache else default_cache_dir()
+        cache = _cache_dir(no_cache)
         config = _with_consent(config, photos, cache) if photos.exists() else config
         outcome = flow.run(photos, config, out, progress=_progress(language), cache=cache, close_look=not no_close_look)
     except Exception as exc:  # every error becomes one sentence; the traceback only on request
@@ -427,7 +436,7 @@ def consent_add(
     path = consent.consent_file()
     with _setup_errors(language):
         try:
-            count, refusals = consent.add(name, photos, config, None if no_cache else default_cache_dir(), path)
+            count, refusals = consent.add(name, photos, config, _cache_dir(no_cache), path)
         except consent.ConsentError as exc:
             _fail(explained(exc, language), 2)
     for refusal in refusals:
