@@ -20,10 +20,7 @@ def _staged(path: Path, payload: bytes) -> str:
     """A complete, synced temporary file beside `path` holding `payload` (the caller moves or removes it)."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-            stream.flush()
-            os.fsync(stream.fileno())
+        _write_synced(handle, payload)
         os.chmod(temporary, _CREATE_MODE)  # mkstemp's 0600 would hide the file from other users
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -72,11 +69,16 @@ def _write_exclusive(path: Path, payload: bytes) -> bool:
     except FileExistsError:
         return False
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-            stream.flush()
-            os.fsync(stream.fileno())
+        _write_synced(handle, payload)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     return True
+
+
+def _write_synced(handle: int, payload: bytes) -> None:
+    """Write `payload` to the open file `handle`, close it, and return once the data is on the disk."""
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(payload)
+        stream.flush()
+        os.fsync(stream.fileno())

@@ -53,18 +53,20 @@ def colour_cast(rgb: np.ndarray, settings: Section) -> tuple[float, float]:
 
 def torso_box(face: Box, settings: Section) -> Box:
     """The chest below a face, scaled by the face size (working or original pixels alike)."""
-    cx = (face.x1 + face.x2) / 2
-    half = face.width * settings.torso_width / 2
-    top = face.y2 + face.height * settings.torso_gap
-    return Box(cx - half, top, cx + half, top + face.height * settings.torso_height)
+    return _under(face, settings.torso_width, settings.torso_gap, settings.torso_height)
 
 
 def neck_box(face: Box, settings: Section) -> Box:
     """Just under the chin, where a neckerchief sits."""
+    return _under(face, settings.neck_width, settings.neck_gap, settings.neck_height)
+
+
+def _under(face: Box, width: float, gap: float, height: float) -> Box:
+    """A box centred under `face`, `gap` face heights below its chin: `width` face widths by `height` face heights."""
     cx = (face.x1 + face.x2) / 2
-    half = face.width * settings.neck_width / 2
-    top = face.y2 + face.height * settings.neck_gap
-    return Box(cx - half, top, cx + half, top + face.height * settings.neck_height)
+    half = face.width * width / 2
+    top = face.y2 + face.height * gap
+    return Box(cx - half, top, cx + half, top + face.height * height)
 
 
 def person_torso_box(person: Box, settings: Section) -> Box:
