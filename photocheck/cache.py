@@ -31,7 +31,8 @@ from photocheck.user_dirs import user_cache_dir
 CACHE_DIR_ENV = "PHOTOCHECK_CACHE_DIR"
 CACHE_FILE = "analyses.sqlite"
 # What shapes a stage-1 analysis: the stage-1 folders and the records it is pickled as. Anything else (judges,
-# selection, outputs, command line) can change without retiring a cached analysis.
+# selection, outputs, command line) can change without retiring a cached analysis; tests/test_architecture.py checks
+# that this code imports no other code of the package but the settings and the messages.
 STAGE_ONE_CODE = ("analysis", "models", "records/analysis.py")
 
 
