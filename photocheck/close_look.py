@@ -32,7 +32,7 @@ from photocheck.cache import CACHE_FILE, AnalysisCache, FileKey, pipeline_versio
 from photocheck.config import Config
 from photocheck.i18n import Problem, explained, message, photo_error
 from photocheck.judges.flags import detail_text
-from photocheck.judges.policy import judge
+from photocheck.judges.policy import judge, judging_context
 from photocheck.models.base import ModelStore
 from photocheck.models.text_reader import verified_package
 from photocheck.paths import source_path
@@ -73,6 +73,7 @@ class TextRereader:
     ):
         self.root, self.config, self.cache, self.progress = root, config, cache, progress
         self.closer = close_look_config(config)
+        self.context = judging_context(config)
         self.pool = pool or WorkerPool(config, 1)
         self.seconds = 0.0
 
@@ -107,7 +108,7 @@ class TextRereader:
             if store:
                 store.close()
             self.seconds += time.perf_counter() - started
-        return [PhotoResult(a, judge(a, self.config) if a.ok else None) for a in analyses.values()]
+        return [PhotoResult(a, judge(a, self.config, self.context) if a.ok else None) for a in analyses.values()]
 
     def _open_cache(self) -> AnalysisCache | None:
         """The analysis cache, for close-look readings only: its entries hold the first look's other fields, which

@@ -10,6 +10,7 @@ judging language.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from photocheck.analysis.text_lines import normalise
@@ -270,7 +271,9 @@ def litter_findings(analysis: PhotoAnalysis, settings: Section) -> list[Finding]
     return findings
 
 
-def taught_findings(analysis: PhotoAnalysis, classifiers: list[taught.TaughtClassifier]) -> dict[str, list[Finding]]:
+def taught_findings(
+    analysis: PhotoAnalysis, classifiers: Sequence[taught.TaughtClassifier]
+) -> dict[str, list[Finding]]:
     feature = taught.features(analysis)
     found: dict[str, list[Finding]] = {}
     for classifier in classifiers if feature is not None else []:
@@ -285,11 +288,11 @@ def taught_findings(analysis: PhotoAnalysis, classifiers: list[taught.TaughtClas
 def judge_flags(
     analysis: PhotoAnalysis,
     settings: Section,
-    classifiers: list[taught.TaughtClassifier] | None = None,
+    classifiers: Sequence[taught.TaughtClassifier],
     language: str = DEFAULT_LANGUAGE,
 ) -> tuple[list[Flag], list[str]]:
-    """Red flags of one photo (details in `language`), and the policy's red-flag kinds that nothing could check."""
-    classifiers = taught.load_all() if classifiers is None else classifiers
+    """Red flags of one photo (details in `language`) with the built-in rules and the taught `classifiers`, and the
+    policy's red-flag kinds that nothing could check."""
     findings = text_findings(analysis, settings.advertising)
     findings["alcohol"] += alcohol_findings(analysis, settings.alcohol)
     findings["litter"] = litter_findings(analysis, settings.litter)
