@@ -209,7 +209,7 @@ def test_teach_refuses_a_bad_kind_name(tmp_path, config):
     ],
 )
 def test_brand_matching(text, brand):
-    matches = brands.find_brands(text, 0.8)
+    matches = brands.find_brands(text, default_config().flags.advertising)
     assert (matches[0].brand.name if matches else None) == brand
 
 
@@ -246,7 +246,7 @@ def test_litter_in_the_whole_photo_is_a_weak_flag_without_a_box(analyzer, config
     ("text", "words"), [("~BIERHUIS-", ["bierhuis"]), ("Beerse", []), ("Pils", ["pils"]), ("Polikliniek", [])]
 )
 def test_alcohol_words(text, words):
-    assert brands.alcohol_words(text) == words
+    assert brands.alcohol_words(text, default_config().flags.advertising) == words
 
 
 def test_logistic_regression_separates_a_separable_set():

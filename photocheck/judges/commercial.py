@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from photocheck.analysis.text_lines import compact, normalise
+from photocheck.config import Section
 from photocheck.judges import brands
 from photocheck.records.analysis import Box, PhotoAnalysis
 
@@ -77,10 +78,10 @@ def _trade_words(text: str, words: frozenset[str]) -> list[Signal]:
     return found
 
 
-def signals(text: str, min_similarity: float) -> list[Signal]:
-    """Every commercial signal of one read line, in the order of SIGNALS."""
+def signals(text: str, settings: Section) -> list[Signal]:
+    """Every commercial signal of one read line, in the order of SIGNALS (`settings`: [flags.advertising])."""
     known = brands.lexicon()
-    found = [Signal("brand", match.text, match) for match in brands.find_brands(text, min_similarity)[:1]]
+    found = [Signal("brand", match.text, match) for match in brands.find_brands(text, settings)[:1]]
     found += [Signal("public_brand", match.text, match) for match in brands.find_public_brands(text)[:1]]
     if brands.is_allowed(text):
         return found
