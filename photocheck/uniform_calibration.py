@@ -21,8 +21,8 @@ from photocheck.judges.uniform import colour_share
 from photocheck.records.analysis import ColourCluster, TorsoSample
 from photocheck.uniforms import ColourRange, UniformProfile, check_name, lch, save_profile
 
-# A cluster of share s stands for round(s * 100) pooled samples: one sample per percent of a region, the precision
-# the shares are stored at (two decimals). Not fitted. The calibration's thresholds are [uniform.calibration].
+# A cluster of share s stands for round(s * 100) pooled samples (at least one): one sample per percent of a region, a
+# resolution, not fitted. The calibration's thresholds are in [uniform.calibration].
 POOL_RESOLUTION = 100
 
 
