@@ -31,8 +31,13 @@ EMAIL = re.compile(r"[a-z0-9._+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
 # A number of 9-10 digits starting with 0 (or +32 / +31 / 0032 / 0031), digits in groups split by space . / -.
 PHONE = re.compile(r"(?<![\d+])(?:(?:\+|00)\s?3[12]\s?(?:\(0\)\s?)?|0)\d(?:[\s./-]?\d){7,8}(?![\d])")
 PHONE_WORD = re.compile(r"\b(?:tel|tél|gsm|phone|fax)\b\.?\s*:?\s*\+?\d(?:[\s./-]?\d){5,}")
-SHORT_FORM = 2  # legal forms this short count only in capitals ("BV", not the French "sa")
-TRADE_COMPOUND = 5  # trade words this long also count at the start or end of a longer word ("autogarage")
+# Rules of the word lists (brands.toml), chosen by hand, not fitted: legal forms this short count only in capitals
+# ("BV", not the French "sa"); a line with a legal form needs a second word and a word of at least WORD_MIN_LETTERS
+# letters (not initials and numbers only); trade words this long also count at the start or end of a longer word
+# ("autogarage").
+SHORT_FORM = 2
+WORD_MIN_LETTERS = 3
+TRADE_COMPOUND = 5
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ def _phone(text: str) -> list[Signal]:
 
 def _legal_form(text: str, forms: frozenset[str]) -> list[Signal]:
     tokens = [token for token in re.split(r"[\s,;:()]+", text) if compact(token)]
-    if len(tokens) < 2 or not any(sum(ch.isalpha() for ch in token) >= 3 for token in tokens):
+    if len(tokens) < 2 or not any(sum(ch.isalpha() for ch in token) >= WORD_MIN_LETTERS for token in tokens):
         return []
     found = []
     for token in {tokens[0], tokens[-1]}:
