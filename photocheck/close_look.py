@@ -31,7 +31,7 @@ from photocheck.cache import RunCache, pipeline_version
 from photocheck.config import Config
 from photocheck.i18n import Problem, explained, message, photo_error
 from photocheck.judges.flags import detail_text
-from photocheck.judges.policy import judge
+from photocheck.judges.policy import judge, judging_context
 from photocheck.models.base import ModelStore
 from photocheck.models.text_reader import verified_package
 from photocheck.paths import source_path
@@ -72,6 +72,7 @@ class TextRereader:
     ):
         self.root, self.config, self.cache, self.progress = root, config, cache, progress
         self.closer = close_look_config(config)
+        self.context = judging_context(config)
         self.pool = pool or WorkerPool(config, 1)
         self.seconds = 0.0
 
@@ -101,7 +102,7 @@ class TextRereader:
                         self.progress(len(analyses), len(photos), looked.path)
         finally:
             self.seconds += time.perf_counter() - started
-        return [PhotoResult(a, judge(a, self.config) if a.ok else None) for a in analyses.values()]
+        return [PhotoResult(a, judge(a, self.config, self.context) if a.ok else None) for a in analyses.values()]
 
     def _cache_version(self) -> str:
         """The close look's own version in the analysis cache: its entries hold the first look's other fields, which

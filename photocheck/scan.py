@@ -12,7 +12,7 @@ from photocheck.analysis.loading import PhotoLoadError, discover
 from photocheck.analysis.pipeline import Analyzer
 from photocheck.cache import RunCache, pipeline_version
 from photocheck.config import Config
-from photocheck.judges.policy import judge
+from photocheck.judges.policy import judge, judging_context
 from photocheck.models.base import ModelStore
 from photocheck.paths import display_path
 from photocheck.records.analysis import PhotoAnalysis, failed
@@ -95,7 +95,8 @@ def scan_files(
 
     folders = [failed(display_path(folder, root), problem) for folder, problem in unreadable]
     judging = time.perf_counter()
-    photos = [PhotoResult(analysis, judge(analysis, config)) for analysis in folders + analyses]
+    context = judging_context(config)
+    photos = [PhotoResult(analysis, judge(analysis, config, context)) for analysis in folders + analyses]
     timings = {"scan": judging - started, "judge": time.perf_counter() - judging}
     return ScanResult(
         root=str(root),

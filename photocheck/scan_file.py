@@ -16,7 +16,7 @@ from typing import Any
 
 from photocheck.analysis.loading import PhotoLoadError, load_photo
 from photocheck.config import Config
-from photocheck.judges.policy import judge
+from photocheck.judges.policy import judge, judging_context
 from photocheck.models.base import ModelStore
 from photocheck.models.face_descriptor import FaceDescriptor
 from photocheck.paths import source_path
@@ -75,9 +75,10 @@ def load_scan(path: Path, config: Config) -> ScanResult:
         analyses = [analysis_from_record(record) for record in document["photos"]]
     except (KeyError, TypeError, ValueError) as exc:
         raise ScanFileError(f"{path}: a photo record cannot be read back: {exc}") from exc
+    context = judging_context(config)
     return ScanResult(
         root=document.get("root", ""),
-        photos=[PhotoResult(analysis, judge(analysis, config)) for analysis in analyses],
+        photos=[PhotoResult(analysis, judge(analysis, config, context)) for analysis in analyses],
         tool=document.get("tool", {}),
     )
 
@@ -87,6 +88,7 @@ def describe_missing(result: ScanResult, root: Path, config: Config) -> ScanResu
     JSON), each such photo decoded once and judged again; a photo that cannot be read again keeps its faces as
     they are (not compared)."""
     model: FaceDescriptor | None = None
+    context = judging_context(config)
     photos = []
     for photo in result.photos:
         wanted = [i for i, face in enumerate(photo.analysis.faces) if face.descriptor is None]
@@ -109,5 +111,5 @@ def describe_missing(result: ScanResult, root: Path, config: Config) -> ScanResu
         for i, descriptor in zip(big, model.describe(loaded.rgb, [boxes[i] for i in big])):
             faces[i] = replace(faces[i], descriptor=descriptor)
         analysis = replace(photo.analysis, faces=faces)
-        photos.append(PhotoResult(analysis, judge(analysis, config)))
+        photos.append(PhotoResult(analysis, judge(analysis, config, context)))
     return replace(result, photos=photos)

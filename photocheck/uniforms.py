@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from photocheck import toml
+from photocheck.atomic import write_atomic
 from photocheck.config import Config, ConfigError
 from photocheck.i18n import Problem
 from photocheck.user_dirs import user_config_dir
@@ -130,9 +131,7 @@ def save_profile(profile: UniformProfile) -> Path:
     folder = user_profile_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{check_name(profile.name)}.toml"
-    temporary = path.with_suffix(".toml.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    write_atomic(path, text)
     return path
 
 

@@ -19,7 +19,7 @@ from photocheck.cli import app
 from photocheck.close_look import TextRereader, close_look_config, is_on, look_closely
 from photocheck.judges import commercial
 from photocheck.judges.flags import evidence
-from photocheck.judges.policy import judge
+from photocheck.judges.policy import judge, judging_context
 from photocheck.outputs import json_output
 from photocheck.records.analysis import Box, TextLine
 from photocheck.records.judgement import Flag, PhotoResult
@@ -104,7 +104,7 @@ def sign_folder(tmp_path, config, analyzer):
     folder.mkdir()
     shutil.copy(SAMPLES / "signage_beer_box.jpg", folder / "signage_beer_box.jpg")
     first = analyzer.analyse(folder / "signage_beer_box.jpg", "signage_beer_box.jpg")
-    return folder, PhotoResult(first, judge(first, config))
+    return folder, PhotoResult(first, judge(first, config, judging_context(config)))
 
 
 def test_a_real_close_look_reads_the_sample_sign_again_and_keeps_its_flag(config, sign_folder):
@@ -144,7 +144,7 @@ def small_brand(tmp_path_factory):
 
 def test_the_text_only_close_look_reads_a_small_brand_the_first_look_misses(config, analyzer, small_brand):
     first = analyzer.analyse(small_brand / "camp.jpg", "camp.jpg")
-    first_judgement = judge(first, config)
+    first_judgement = judge(first, config, judging_context(config))
     assert not any("HEINEKEN" in line.text for line in first.texts)
     assert not any(flag.kind == "advertising" for flag in first_judgement.flags)
 

@@ -47,7 +47,7 @@ def _advertising(text: str, box: Box = SIGN, score: float = 0.95, config=None):
     ],
 )
 def test_signals_of_commercial_text(text, code, words):
-    [first, *_] = commercial.signals(text, 0.8)
+    [first, *_] = commercial.signals(text, default_config().flags.advertising)
     assert (first.code, first.words) == (code, words)
 
 
@@ -65,7 +65,7 @@ def test_signals_of_commercial_text(text, code, words):
     ],
 )
 def test_harmless_text_has_no_signal(text):
-    assert commercial.signals(text, 0.8) == []
+    assert commercial.signals(text, default_config().flags.advertising) == []
 
 
 def test_a_sign_in_the_background_is_strong_with_its_signal_as_evidence():

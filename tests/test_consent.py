@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from photocheck import consent
 from photocheck.cli import app
-from photocheck.judges.policy import judge
+from photocheck.judges.policy import judge, judging_context
 from photocheck.outputs import json_output
 from photocheck.outputs.export import export_picks, without_location
 from photocheck.records.judgement import ListedChild, PhotoResult, ScanResult
@@ -70,16 +70,17 @@ def test_each_partner_listed_from_one_photo_is_found_in_another_photo(analysed, 
     with_list = dataclasses.replace(config, listed_children=(
         ListedChild("Sam", descriptors[references[0]][None]), ListedChild("Noor", descriptors[references[1]][None]),
     ))
-    again = judge(analysed[COUPLE_AGAIN], with_list)
+    context = judging_context(with_list)
+    again = judge(analysed[COUPLE_AGAIN], with_list, context)
     strong = [m for m in again.consent if m.strong]
     assert sorted(m.name for m in strong) == ["Noor", "Sam"] and strong[0].box != strong[1].box
     assert all(m.similarity >= config.consent.match_similarity for m in strong)
     assert again.verdict == "skip"
     assert {r.values["name"] for r in again.reasons if r.code == "reason.consent.listed"} == {"Noor", "Sam"}
-    assert judge(analysed["astronaut.jpg"], with_list).consent == []
+    assert judge(analysed["astronaut.jpg"], with_list, context).consent == []
     # Known false match (docs/consent.md): Sam also resembles the left man of group_three_smiling (cosine ~0.70 against
     # 0.75 for Sam himself); Noor matches nobody else.
-    assert [m.name for m in judge(analysed["group_three_smiling.jpg"], with_list).consent] in (["Sam"], [])
+    assert [m.name for m in judge(analysed["group_three_smiling.jpg"], with_list, context).consent] in (["Sam"], [])
 
 
 def test_a_weak_match_makes_the_photo_maybe_with_a_check(analysed, config):
@@ -90,7 +91,7 @@ def test_a_weak_match_makes_the_photo_maybe_with_a_check(analysed, config):
     other -= (other @ face.descriptor) * face.descriptor
     other /= np.linalg.norm(other)
     reference = target * face.descriptor + np.sqrt(1 - target**2) * other
-    judgement = judge(analysed[COUPLE_AGAIN], listed(config, "Noor", [reference]))
+    judgement = judge(analysed[COUPLE_AGAIN], listed(config, "Noor", [reference]), judging_context(config))
     [match] = judgement.consent
     assert not match.strong and match.similarity == pytest.approx(target, abs=1e-3)
     assert judgement.verdict in ("maybe", "skip")
@@ -199,8 +200,9 @@ def test_export_refuses_a_listed_child_and_pixelates_only_on_request(analysed, a
     reference = portrait(analysed[COUPLE], tmp_path, 1)
     [descriptor] = consent.describe_references([reference], config, cache=None)[0].values()
     with_list = listed(config, "Sam", [descriptor])
+    context = judging_context(with_list)
     result = ScanResult(root=str(event), photos=[
-        PhotoResult(analysed[name], judge(analysed[name], with_list)) for name in (COUPLE_AGAIN, "astronaut.jpg")
+        PhotoResult(analysed[name], judge(analysed[name], with_list, context)) for name in (COUPLE_AGAIN, "astronaut.jpg")
     ])
     chosen = Selection(picks=[pick(COUPLE_AGAIN), pick("astronaut.jpg")], rejected=[], groups=[])
 
@@ -227,7 +229,7 @@ def test_export_refuses_a_listed_child_and_pixelates_only_on_request(analysed, a
         assert np.abs(region - original[face]).mean() > 5
     # ... and photocheck itself no longer finds the listed child in the copy
     again = analyzer.analyse(tmp_path / "blurred" / COUPLE_AGAIN, COUPLE_AGAIN)
-    assert not judge(again, with_list).consent
+    assert not judge(again, with_list, context).consent
     outside = np.ones(original.shape[:2], bool)
     for match in result.photos[0].judgement.consent:
         side = max(match.box.width, match.box.height) * (1 + 2 * config.consent.blur_margin)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from photocheck.analysis.loading import load_photo
-from photocheck.judges.policy import judge
+from photocheck.judges.policy import judge, judging_context
 from photocheck.models.base import ModelStore
 from photocheck.models.face_descriptor import FaceDescriptor
 from photocheck.outputs import html_report
@@ -31,7 +31,7 @@ def judged(analyzer, config) -> dict[str, PhotoResult]:
     photos = {}
     for name in (GROUP, COUPLE, COUPLE_AGAIN, SOMEONE_ELSE):
         analysis = analyzer.analyse(SAMPLES / name, name)
-        photos[name] = PhotoResult(analysis, judge(analysis, config))
+        photos[name] = PhotoResult(analysis, judge(analysis, config, judging_context(config)))
     return photos
 
 

@@ -14,11 +14,11 @@ from photocheck.config import default_config
 from photocheck.i18n import LANGUAGES, catalogue
 from photocheck.judges import brands, taught
 from photocheck.judges.flags import judge_flags
-from photocheck.judges.policy import judge
+from photocheck.judges.policy import judge, judging_context
 from photocheck.outputs import json_output, terminal
 from photocheck.records.analysis import Box, Detection, PhotoAnalysis, SceneLabel, TextLine
 from photocheck.scan import scan
-from photocheck.teach import TeachError, teach
+from photocheck.teach import TeachError, fit_logistic, teach
 from tests.conftest import SAMPLES
 
 
@@ -48,7 +48,7 @@ def _text_photo(path, text: str, *more_lines: str) -> Box:
 
 
 def _flags(analysis, config):
-    flags, not_checked = judge_flags(analysis, config.flags)
+    flags, not_checked = judge_flags(analysis, config.flags, [])
     return {flag.kind: flag for flag in flags}, not_checked
 
 
@@ -209,7 +209,7 @@ def test_teach_refuses_a_bad_kind_name(tmp_path, config):
     ],
 )
 def test_brand_matching(text, brand):
-    matches = brands.find_brands(text, 0.8)
+    matches = brands.find_brands(text, default_config().flags.advertising)
     assert (matches[0].brand.name if matches else None) == brand
 
 
@@ -246,20 +246,20 @@ def test_litter_in_the_whole_photo_is_a_weak_flag_without_a_box(analyzer, config
     ("text", "words"), [("~BIERHUIS-", ["bierhuis"]), ("Beerse", []), ("Pils", ["pils"]), ("Polikliniek", [])]
 )
 def test_alcohol_words(text, words):
-    assert brands.alcohol_words(text) == words
+    assert brands.alcohol_words(text, default_config().flags.advertising) == words
 
 
 def test_logistic_regression_separates_a_separable_set():
     rng = np.random.default_rng(1)
     x = np.concatenate([rng.normal(1.0, 0.5, (40, 6)), rng.normal(-1.0, 0.5, (40, 6))])
     y = np.concatenate([np.ones(40), np.zeros(40)])
-    weights, bias = taught.fit_logistic(x, y, l2=1.0, iterations=300)
+    weights, bias = fit_logistic(x, y, l2=1.0, iterations=300)
     assert np.mean(((x @ weights + bias) > 0) == (y == 1)) > 0.95
 
 
 def test_judge_uses_flags_for_the_verdict(analyzer, config):
     analysis = analyzer.analyse(SAMPLES / "signage_beer_box.jpg", "signage_beer_box.jpg")
-    judgement = judge(analysis, config)
+    judgement = judge(analysis, config, judging_context(config))
     assert judgement.verdict == "skip"
     assert any(reason.policy == "advertising" for reason in judgement.reasons)
 
@@ -267,7 +267,8 @@ def test_judge_uses_flags_for_the_verdict(analyzer, config):
 def test_a_dutch_judgement_words_the_brand_evidence_in_dutch():
     sign = TextLine("JUPILER", Box(100, 100, 500, 180), 0.99)
     analysis = PhotoAnalysis(path="bar.jpg", ok=True, width=900, height=600, texts=[sign])
-    dutch = judge(analysis, default_config().with_overrides({"output": {"language": "nl"}}, "test"))
+    context = judging_context(default_config())
+    dutch = judge(analysis, default_config().with_overrides({"output": {"language": "nl"}}, "test"), context)
     [reason] = [reason for reason in dutch.reasons if reason.policy == "advertising"]
     assert reason.detail.startswith(
         'Rode vlag, duidelijke reclame op de achtergrond: biermerk "Jupiler" gelezen als "JUPILER"'
@@ -281,14 +282,14 @@ def test_a_dutch_judgement_words_the_brand_evidence_in_dutch():
     assert reason.values["detail"] == {
         "code": "evidence.brand", "values": {"category": "beer", "brand": "Jupiler", "text": "JUPILER"}
     }
-    english = judge(analysis, default_config().with_overrides({"output": {"language": "en"}}, "test"))
+    english = judge(analysis, default_config().with_overrides({"output": {"language": "en"}}, "test"), context)
     assert {flag.kind: flag.detail for flag in english.flags}["alcohol"] == 'beer brand "Jupiler" read as "JUPILER"'
 
 
 def test_more_evidence_is_counted_in_the_judging_language(analyzer, config):
     analysis = analyzer.analyse(SAMPLES / "drinks_wine_glasses.jpg", "drinks_wine_glasses.jpg")
-    dutch, _ = judge_flags(analysis, config.flags, language="nl")
-    english, _ = judge_flags(analysis, config.flags)
+    dutch, _ = judge_flags(analysis, config.flags, [], language="nl")
+    english, _ = judge_flags(analysis, config.flags, [])
     [dutch_alcohol] = [flag for flag in dutch if flag.kind == "alcohol"]
     [english_alcohol] = [flag for flag in english if flag.kind == "alcohol"]
     more = len(dutch_alcohol.evidence) - 1

@@ -19,7 +19,7 @@ from photocheck.config_files import (
     user_config_file,
 )
 from photocheck.i18n import LANGUAGES, catalogue, locale_language, message
-from photocheck.judges.policy import judge
+from photocheck.judges.policy import judge, judging_context
 from tests.conftest import SAMPLES
 
 if sys.version_info >= (3, 11):
@@ -64,8 +64,9 @@ def test_flag_kinds_are_named_in_the_policy_words():
 
 def test_reasons_keep_their_codes_and_say_the_detail_in_the_chosen_language(analyzer: Analyzer):
     analysis = analyzer.analyse(SAMPLES / "astronaut.jpg", "astronaut.jpg")
-    english = judge(analysis, default_config())
-    dutch = judge(analysis, default_config().with_overrides({"output": {"language": "nl"}}, "test"))
+    context = judging_context(default_config())
+    english = judge(analysis, default_config(), context)
+    dutch = judge(analysis, default_config().with_overrides({"output": {"language": "nl"}}, "test"), context)
     assert [(r.policy, r.code, r.effect, r.values) for r in english.reasons] == [
         (r.policy, r.code, r.effect, r.values) for r in dutch.reasons
     ]

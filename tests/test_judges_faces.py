@@ -10,7 +10,7 @@ import pytest
 from photocheck.analysis.pipeline import Analyzer
 from photocheck.judges.faces import judge_faces, smile_summary, too_wide
 from photocheck.judges.people import count_people
-from photocheck.judges.policy import judge
+from photocheck.judges.policy import judge, judging_context
 from photocheck.models.smile import SmileEstimator
 from photocheck.records.analysis import Box, Face, PhotoAnalysis
 from photocheck.records.judgement import FaceJudgement, PeopleCount
@@ -104,11 +104,11 @@ def test_config_override_changes_recognisable(config):
 
 def test_judge_fills_face_judgements_smiles_and_too_wide(config):
     crowd = photo(*[face(40 * i, 500, 22) for i in range(12)], width=4000, height=3000)
-    judgement = judge(crowd, config)
+    judgement = judge(crowd, config, judging_context(config))
     assert len(judgement.face_judgements) == 12
     assert judgement.too_wide is True
     assert judgement.smiling.fraction is None
-    portrait = judge(photo(face(500, 300, 400)), config)
+    portrait = judge(photo(face(500, 300, 400)), config, judging_context(config))
     assert portrait.too_wide is False
     assert (portrait.smiling.count, portrait.smiling.fraction) == (1, 1.0)
 

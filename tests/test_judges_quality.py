@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import pytest
 
-from photocheck.judges.policy import judge
+from photocheck.judges.policy import judge, judging_context
 from photocheck.judges.quality import judge_quality
 from photocheck.records.analysis import PhotoAnalysis, Quality
 from photocheck.records.judgement import QualityJudgement
@@ -45,10 +45,10 @@ def test_threshold_comes_from_config(config):
 
 
 def test_blurring_a_sharp_photo_makes_it_blurry(analyzer, config, tmp_path):
-    sharp = judge(analyzer.analyse(SAMPLES / "group_three_smiling.jpg", "sharp.jpg"), config)
+    sharp = judge(analyzer.analyse(SAMPLES / "group_three_smiling.jpg", "sharp.jpg"), config, judging_context(config))
     assert sharp.quality == QualityJudgement(False, False, False)
     image = cv2.imread(str(SAMPLES / "group_three_smiling.jpg"))
     blurred_path = tmp_path / "blurred.jpg"
     cv2.imwrite(str(blurred_path), cv2.GaussianBlur(image, (0, 0), max(image.shape[:2]) / 400))
-    blurred = judge(analyzer.analyse(blurred_path, "blurred.jpg"), config)
+    blurred = judge(analyzer.analyse(blurred_path, "blurred.jpg"), config, judging_context(config))
     assert blurred.quality.blurry

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageOps
 from typer.testing import CliRunner
 
+from photocheck import teach
 from photocheck.cli import app
 from photocheck.config import default_config
 from photocheck.judges import taught
@@ -30,7 +31,7 @@ def test_near_copies_share_a_group_and_different_photos_do_not():
     rng = np.random.default_rng(0)
     photos = rng.normal(0.0, 1.0, (5, DIMENSION))
     copies = photos[[0, 0, 3]] + rng.normal(0.0, 0.01, (3, DIMENSION))
-    groups = taught.near_duplicate_groups(np.concatenate([photos, copies]), similarity=0.8)
+    groups = teach.near_duplicate_groups(np.concatenate([photos, copies]), similarity=0.8)
     assert groups[5] == groups[6] == groups[0] and groups[7] == groups[3]
     assert len(set(groups[:5])) == 5
 
@@ -40,10 +41,10 @@ def test_folds_keep_each_source_and_each_near_copy_whole():
     x = rng.normal(0.0, 1.0, (12, DIMENSION))
     x[11] = x[0] + 0.01  # a copy of the first photo of folder a, put in folder d
     sources = ["a"] * 4 + ["b"] * 4 + ["c"] * 3 + ["d"]
-    units = taught.fold_units(x, sources, similarity=0.8)
+    units = teach.fold_units(x, sources, similarity=0.8)
     assert len(set(units[:4])) == len(set(units[4:8])) == len(set(units[8:11])) == 1
     assert units[11] == units[0]  # the copy joins folder a (and so folder d) to one unit
-    folds = taught.assign_folds(units, 3)
+    folds = teach.assign_folds(units, 3)
     for unit in set(units):
         assert len(set(folds[units == unit])) == 1
     assert len(set(folds)) == 3
@@ -53,7 +54,7 @@ def test_one_folder_is_split_photo_by_photo_but_copies_stay_together():
     rng = np.random.default_rng(2)
     x = rng.normal(0.0, 1.0, (6, DIMENSION))
     x[5] = x[2] * 1.01
-    units = taught.fold_units(x, ["only"] * 6, similarity=0.8)
+    units = teach.fold_units(x, ["only"] * 6, similarity=0.8)
     assert len(set(units)) == 5 and units[5] == units[2]
 
 
@@ -70,10 +71,10 @@ def test_thresholds_chosen_across_sources_are_stricter_than_when_every_photo_is_
     # spread wide enough that most photos of one event are no near-duplicates of each other
     positives = _source(rng, 40, rng.normal(0.0, 2.0, DIMENSION), spread=3.0)
     negatives, names = _event_sources(rng, 8, 15, spread=3.0, distance=4.0)
-    assert len(set(taught.near_duplicate_groups(negatives, 0.8))) > len(negatives) / 2
+    assert len(set(teach.near_duplicate_groups(negatives, 0.8))) > len(negatives) / 2
     settings = _settings(min_negatives=10, min_negative_sources=2)
-    by_source = taught.train("kind", positives, negatives, settings, ["pos"] * 40, names)
-    shuffled = taught.train("kind", positives, negatives, settings, ["pos"] * 40, ["one folder"] * len(negatives))
+    by_source = teach.train("kind", positives, negatives, settings, ["pos"] * 40, names)
+    shuffled = teach.train("kind", positives, negatives, settings, ["pos"] * 40, ["one folder"] * len(negatives))
     assert by_source.threshold > shuffled.threshold
     assert by_source.info["negative_sources"] == 8 and shuffled.info["negative_sources"] == 1
 
@@ -83,7 +84,7 @@ def test_built_in_negatives_are_fitted_on_and_counted_apart():
     positives = _source(rng, 10, np.full(DIMENSION, 1.0))
     negatives = _source(rng, 10, np.full(DIMENSION, -1.0))
     built_in, groups = _event_sources(rng, 5, 3)
-    classifier = taught.train("kind", positives, negatives, _settings(), None, None, built_in, groups)
+    classifier = teach.train("kind", positives, negatives, _settings(), None, None, built_in, groups)
     assert classifier.info["negatives"] == 10 and classifier.info["built_in_negatives"] == 15
     assert classifier.info["negative_sources"] == 1  # built-in photos are not the user's sources
     assert len(classifier.mean) == DIMENSION
@@ -98,23 +99,23 @@ def test_built_in_negatives_are_fitted_on_and_counted_apart():
 ])
 def test_teach_warns_when_its_figures_cannot_be_trusted(positive_sources, negatives, negative_sources, expected):
     settings = _settings(min_negatives=100, min_negative_sources=3)
-    assert set(taught.trust_warnings(positive_sources, negatives, negative_sources, settings)) == expected
+    assert set(teach.trust_warnings(positive_sources, negatives, negative_sources, settings)) == expected
 
 
 def test_an_untrusted_kind_is_never_a_strong_flag_and_a_trusted_one_only_above_every_held_out_negative():
     rng = np.random.default_rng(5)
     positives = np.concatenate([_source(rng, 15, rng.normal(0.0, 2.0, DIMENSION)) for _ in range(2)])
     negatives, names = _event_sources(rng, 6, 20)
-    untrusted = taught.train("kind", positives, negatives, _settings(min_negatives=500), ["a"] * 15 + ["b"] * 15, names)
+    untrusted = teach.train("kind", positives, negatives, _settings(min_negatives=500), ["a"] * 15 + ["b"] * 15, names)
     assert untrusted.info["warnings"] == ["few_negatives"] and untrusted.strong_threshold > 1.0
-    trusted = taught.train("kind", positives, negatives, _settings(min_negatives=50, min_negative_sources=3),
+    trusted = teach.train("kind", positives, negatives, _settings(min_negatives=50, min_negative_sources=3),
                            ["a"] * 15 + ["b"] * 15, names)
     assert trusted.info["warnings"] == [] and trusted.threshold <= trusted.strong_threshold <= 1.0
     assert trusted.info["folds"] == 2  # as many folds as the two positive sources allow
 
 
 def test_the_built_in_negatives_are_shipped_for_the_current_features():
-    vectors, groups = taught.built_in_negatives()
+    vectors, groups = teach.built_in_negatives()
     assert vectors is not None and vectors.shape == (len(groups), 2 * 1280)
     assert len(set(groups)) >= 20 and np.all(np.isfinite(vectors))
 

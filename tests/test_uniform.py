@@ -171,7 +171,8 @@ def _sample(shirt_lab, rng, neck_lab=None) -> TorsoSample:
 def test_learnt_profile_matches_its_shirt_and_neckerchief_and_not_other_colours(config):
     rng = np.random.default_rng(1)
     green, orange = (45.0, -38.0, 28.0), (60.0, 35.0, 60.0)
-    profile = learn_profile("green", [_sample(green, rng, neck_lab=orange) for _ in range(12)])
+    samples = [_sample(green, rng, neck_lab=orange) for _ in range(12)]
+    profile = learn_profile("green", samples, config.uniform.calibration)
     assert profile.neckerchief, "a recurring saturated neck colour becomes the neckerchief"
     assert all(wears_uniform(_sample(green, rng), profile, config.uniform) for _ in range(10))
     for other in [(35.0, 10.0, -45.0), (75.0, 2.0, 20.0), (40.0, 50.0, 35.0)]:  # blue, beige, red shirts
@@ -180,9 +181,9 @@ def test_learnt_profile_matches_its_shirt_and_neckerchief_and_not_other_colours(
     assert wears_uniform(red_with_orange, profile, config.uniform)
 
 
-def test_learning_needs_people():
+def test_learning_needs_people(config):
     with pytest.raises(CalibrationError, match="No person") as raised:
-        learn_profile("empty", [])
+        learn_profile("empty", [], config.uniform.calibration)
     assert explained(raised.value, "nl").startswith("Op de foto's werd geen bovenlichaam")
 
 

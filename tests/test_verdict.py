@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from photocheck.cli import app
 from photocheck.config import ConfigError
 from photocheck.judges.flags import evidence
-from photocheck.judges.policy import judge
+from photocheck.judges.policy import judge, judging_context
 from photocheck.records.analysis import Box, Face, PhotoAnalysis, Quality
 from photocheck.records.judgement import Flag
 from tests.conftest import SAMPLES
@@ -33,17 +33,18 @@ def _analysis(faces: int, smile: float = 0.9) -> PhotoAnalysis:
     (0, "reason.group.none"), (1, "reason.group.single"), (3, "reason.group.small_group"), (5, "reason.group.group"),
 ])
 def test_group_reason_names_the_policy_point(config, faces, expected_code):
-    judgement = judge(_analysis(faces), config)
+    judgement = judge(_analysis(faces), config, judging_context(config))
     group = [r for r in judgement.reasons if r.policy == "group"]
     assert [r.code for r in group] == [expected_code]
 
 
 def test_group_scores_above_single(config):
-    assert judge(_analysis(5), config).score > judge(_analysis(1), config).score
+    context = judging_context(config)
+    assert judge(_analysis(5), config, context).score > judge(_analysis(1), config, context).score
 
 
 def test_strong_flag_means_skip_and_weak_flag_caps_at_maybe(config):
-    judgement = judge(_analysis(5), config)
+    judgement = judge(_analysis(5), config, judging_context(config))
     assert judgement.verdict == "post"
     from photocheck.judges.verdict import apply_verdict
 
@@ -58,7 +59,7 @@ def test_strong_flag_means_skip_and_weak_flag_caps_at_maybe(config):
 
 def test_sample_verdict_reasons_name_policy_points(analyzer, config):
     analysis = analyzer.analyse(SAMPLES / "group_three_smiling.jpg", "group_three_smiling.jpg")
-    judgement = judge(analysis, config)
+    judgement = judge(analysis, config, judging_context(config))
     assert judgement.verdict in {"post", "maybe", "skip"}
     assert 0 <= judgement.score <= 100
     assert judgement.reasons and all(r.policy in POLICY_POINTS and r.detail for r in judgement.reasons)
@@ -91,10 +92,11 @@ def test_unknown_or_mistyped_setting_is_refused(tmp_path, config):
 def test_confidence_grows_with_the_distance_to_the_nearest_threshold(config, score_shift, expected):
     from photocheck.judges.verdict import apply_verdict
 
+    context = judging_context(config)
     settings = config.with_overrides(
-        {"verdict": {"base": config.verdict.post_min + score_shift - judge(_analysis(5), config).score
+        {"verdict": {"base": config.verdict.post_min + score_shift - judge(_analysis(5), config, context).score
                      + config.verdict.base}},
         "test",
     ).verdict
-    judgement = apply_verdict(judge(_analysis(5), config), _analysis(5), settings)
+    judgement = apply_verdict(judge(_analysis(5), config, context), _analysis(5), settings)
     assert judgement.confidence == pytest.approx(expected, abs=0.01)

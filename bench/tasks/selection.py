@@ -45,7 +45,7 @@ from evaldata import parse_count, policy_rows, policy_target
 from photocheck.close_look import TextRereader, look_closely
 from photocheck.config import default_config
 from photocheck.judges.consent import closest_reference
-from photocheck.judges.policy import judge
+from photocheck.judges.policy import judge, judging_context
 from photocheck.people_shown import coverage, group_people, recognisable_faces
 from photocheck.records.judgement import ListedChild, PhotoResult, ScanResult
 from photocheck.records.selection import Selection
@@ -110,7 +110,9 @@ def _with_consent_list(config, result: ScanResult, count: int):
     chosen = np.random.default_rng(SEED).choice(len(faces), min(count, len(faces)), replace=False)
     children = tuple(ListedChild(f"child {i}", faces[index][None]) for i, index in enumerate(chosen))
     config = dataclasses.replace(config, listed_children=children)
-    photos = [PhotoResult(p.analysis, judge(p.analysis, config) if p.analysis.ok else None) for p in result.photos]
+    context = judging_context(config)
+    photos = [PhotoResult(p.analysis, judge(p.analysis, config, context) if p.analysis.ok else None)
+              for p in result.photos]
     return config, dataclasses.replace(result, photos=photos)
 
 

@@ -21,12 +21,12 @@ import cv2
 import numpy as np
 
 from photocheck.config import default_config
-from photocheck.judges.taught import fit_logistic
 from photocheck.models.base import ModelStore
 from photocheck.models.facemesh import FaceMesh
 from photocheck.models.preprocess import sigmoid
 from photocheck.models.smile import FEATURES, GEOMETRY_FEATURES, SmileEstimator
 from photocheck.records.analysis import Box
+from photocheck.teach import fit_logistic
 
 FOLDS = 5
 L2 = 1.0

@@ -25,8 +25,9 @@ sys.path.insert(0, str(ROOT))
 from photocheck.config import default_config  # noqa: E402
 from photocheck.judges import taught  # noqa: E402
 from photocheck.analysis.pipeline import Analyzer  # noqa: E402
+from photocheck.teach import BUILT_IN_NEGATIVES  # noqa: E402
 
-OUTPUT = ROOT / "photocheck" / "data" / taught.BUILT_IN_NEGATIVES
+OUTPUT = ROOT / "photocheck" / "data" / BUILT_IN_NEGATIVES
 DEMO = "usr/share/kphotoalbum/demo"
 
 

@@ -164,7 +164,7 @@ def reread_texts(reader: TextReader, path: Path, analysis: PhotoAnalysis, config
     seen = [replace(line, box=line.box.scaled(to_photo)) for line in band]
     # A photo smaller than the close-look size is enlarged for the detector, as one read of the whole photo would be.
     zoom = max(1.0, min(reader.detect_side, DETECTOR_MAX_SIDE) / max(height, width))
-    read = read_tiles(reader, photo.rgb, tiles(places, settings, zoom), seen, zoom)
+    read = read_tiles(reader, photo.rgb, tiles(places, settings, zoom), seen, settings, zoom)
     closer = band + [replace(line, box=line.box.scaled(photo.scale)) for line in read]
     # The first look's lines stay unless read again: enlarging a small photo can lose a line read at working size.
-    return replace(analysis, texts=merged(closer, analysis.texts))
+    return replace(analysis, texts=merged(closer, analysis.texts, settings))

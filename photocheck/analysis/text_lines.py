@@ -2,18 +2,19 @@
 
 A photo can be read more than once (the backdrop pass of photocheck/analysis/text_regions.py, the selection's close look at
 a larger size). A line of one reading repeats a line of another when their boxes overlap (at least
-SAME_LINE_OVERLAP of the smaller box) and they read about the same text. Overlap alone is not enough: the stacked
-lines of one sign overlap ("RODEHEUVEL" above "Polikliniek"), and dropping the second would cut the sign short.
+`[text_regions] same_line_min_overlap` of the smaller box) and they read about the same text. Overlap alone is not
+enough: the stacked lines of one sign overlap ("RODEHEUVEL" above "Polikliniek"), and dropping the second would cut
+the sign short.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
+from photocheck.config import Section
 from photocheck.records.analysis import TextLine
-
-SAME_LINE_OVERLAP = 0.5  # a line covering this share of the smaller box overlaps the other one
 
 
 def normalise(text: str) -> str:
@@ -42,31 +43,31 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
-def reads_alike(a: str, b: str) -> bool:
+def reads_alike(a: str, b: str, settings: Section) -> bool:
     """Whether two readings are of the same text: one holds the other ("OLLISTE" in "HOLLISTER"), or they differ in
-    at most half the letters of the longer ("RODEHEUVEL" and "DDEHEUVEL")."""
+    at most `same_line_max_difference` of the letters of the longer ("RODEHEUVEL" and "DDEHEUVEL")."""
     a, b = compact(a), compact(b)
     if not a or not b:
         return False
     if a in b or b in a:
         return True
-    half = max(len(a), len(b)) // 2
-    return edit_distance(a, b, half) <= half
+    limit = math.floor(settings.same_line_max_difference * max(len(a), len(b)) + 1e-9)  # 0.29 * 100 is 28.999...
+    return edit_distance(a, b, limit) <= limit
 
 
-def repeats(line: TextLine, kept: list[TextLine]) -> bool:
+def repeats(line: TextLine, kept: list[TextLine], settings: Section) -> bool:
     """Whether `line` is another reading of one of the `kept` lines (overlapping boxes, text alike)."""
     return any(
-        line.box.intersection(other.box) >= SAME_LINE_OVERLAP * min(line.box.area, other.box.area) > 0
-        and reads_alike(line.text, other.text)
+        line.box.intersection(other.box) >= settings.same_line_min_overlap * min(line.box.area, other.box.area) > 0
+        and reads_alike(line.text, other.text, settings)
         for other in kept
     )
 
 
-def merged(preferred: list[TextLine], others: list[TextLine]) -> list[TextLine]:
+def merged(preferred: list[TextLine], others: list[TextLine], settings: Section) -> list[TextLine]:
     """The `preferred` lines, then the lines of `others` that repeat none of them (best-read first)."""
     kept = list(preferred)
     for line in sorted(others, key=lambda line: -line.score):
-        if not repeats(line, kept):
+        if not repeats(line, kept, settings):
             kept.append(line)
     return kept

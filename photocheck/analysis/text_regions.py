@@ -167,7 +167,7 @@ def read_likely_text(
         if tile is None:
             continue
         placed = TextLine(line.text, tile.to_source(line.box).scaled(photo.scale), line.score)
-        if placed.box.area > 0 and not repeats(placed, seen):
+        if placed.box.area > 0 and not repeats(placed, seen, settings):
             found.append(placed)
             seen.append(placed)
     return found
@@ -224,10 +224,10 @@ def tiles(places: list[Box], settings: Section, zoom: float = 1.0) -> list[Box]:
 
 
 def read_tiles(
-    reader: TextReader, rgb: np.ndarray, boxes: list[Box], seen: list[TextLine], zoom: float = 1.0
+    reader: TextReader, rgb: np.ndarray, boxes: list[Box], seen: list[TextLine], settings: Section, zoom: float = 1.0
 ) -> list[TextLine]:
     """Lines read in each tile, the detector seeing it enlarged `zoom` times, in the pixels of `rgb`; a line that
-    repeats one of `seen` or of another tile (tiles overlap) is left out."""
+    repeats one of `seen` or of another tile (tiles overlap; `settings`: [text_regions]) is left out."""
     found: list[TextLine] = []
     for box in boxes:
         x1, y1, x2, y2 = int(box.x1), int(box.y1), int(np.ceil(box.x2)), int(np.ceil(box.y2))
@@ -236,6 +236,6 @@ def read_tiles(
             continue
         for line in sorted(reader.read(crop, round(max(crop.shape[:2]) * zoom)), key=lambda line: -line.score):
             placed = TextLine(line.text, line.box.shifted(x1, y1), line.score)
-            if not repeats(placed, seen + found):
+            if not repeats(placed, seen + found, settings):
                 found.append(placed)
     return found

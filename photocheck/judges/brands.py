@@ -3,9 +3,10 @@ and the long public list (photocheck/data/public_brands.txt, built by scripts/bu
 
 Text and names are compared in a normal form (accents dropped, case folded, only letters and digits). Each line is
 cut into words and runs of up to three words written together, so "STELLA ARTOIS" and "StellaArtois" both match.
-A brand of the short list of 4 characters or more matches at a normalised edit distance of at most
-`1 - similarity`, or when a cut-off piece of it (at least 5 characters and 60 % of the name) starts or ends it;
-shorter brands and the `exact_only` names need the exact word. A name of the public list matches only a run written
+A brand of the short list longer than `exact_name_max_letters` matches at a normalised edit distance of at most
+`1 - brand_similarity`, or when a cut-off piece of it (at least `cut_off_min_letters` characters and
+`cut_off_min_share` of the name) starts or ends it; shorter brands and the `exact_only` names need the exact word
+(settings of `[flags.advertising]`). A name of the public list matches only a run written
 exactly like it (one set look-up per run: the list is long, and fuzzy matching it would find brands in any text).
 Runs that are a movement name (KSA, Chiro, ...) never count as a brand. A run that mixes letters and digits is also
 tried with the digits OCR confuses with letters read as those letters ("K5A", "8ACARDI").
@@ -20,13 +21,12 @@ from importlib import resources
 
 from photocheck import toml
 from photocheck.analysis.text_lines import compact, edit_distance, normalise
+from photocheck.config import Section
 
-SHORT_NAME = 3  # names this short must be read exactly
-MAX_RUN = 3  # words joined into one candidate
-CUT_OFF_MIN = 5  # shortest cut-off piece of a longer name that counts
-CUT_OFF_SHARE = 0.6
+# Words joined into one candidate. Chosen by hand, not fitted: the longest brands of brands.toml have three words
+# ("The North Face"); longer names of the public list are never matched.
+MAX_RUN = 3
 PUBLIC_CATEGORY = "public"  # the category of names from the public list
-ALCOHOL_WORD_REST = 4  # letters that must follow an alcohol word used as a prefix ("bierhuis")
 # Digits PP-OCR reads for letters of a similar shape; "1" stands for an "i" as often as for an "l".
 # Inside a word: capitals followed by a capitalised word ("KSA|Jongens"), or a small letter followed by a capital.
 CASE_CHANGE = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])|(?<=[a-z])(?=[A-Z])")
@@ -38,7 +38,7 @@ class Brand:
     name: str
     category: str
     key: str  # compact normal form
-    exact: bool
+    exact: bool  # an `exact_only` name of brands.toml, or a name of the public list
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def lexicon() -> Lexicon:
     data = toml.loads(resources.files("photocheck.data").joinpath("brands.toml").read_text(encoding="utf-8"))
     exact = {compact(name) for name in data["exact_only"]["names"]}
     brands = tuple(
-        Brand(name, category, compact(name), compact(name) in exact or len(compact(name)) <= SHORT_NAME)
+        Brand(name, category, compact(name), compact(name) in exact)
         for category, names in data["brands"].items()
         for name in names
     )
@@ -87,18 +87,19 @@ def _public_brands() -> dict[str, str]:
     return {key: name for key, name in rows}
 
 
-def similarity(candidate: str, brand: Brand, min_similarity: float) -> float:
-    """How well a candidate run matches a brand, 0 when it does not match at all."""
+def similarity(candidate: str, brand: Brand, settings: Section) -> float:
+    """How well a candidate run matches a brand, 0 when it does not match at all (`settings`: [flags.advertising])."""
     if candidate == brand.key:
         return 1.0
-    if brand.exact:
+    if brand.exact or len(brand.key) <= settings.exact_name_max_letters:
         return 0.0
     longest = max(len(candidate), len(brand.key))
-    limit = int((1.0 - min_similarity) * longest + 1e-9)  # (1 - 0.8) * 10 is 1.9999999999999996 in floats
+    limit = int((1.0 - settings.brand_similarity) * longest + 1e-9)  # (1 - 0.8) * 10 is 1.9999999999999996 in floats
     distance = edit_distance(candidate, brand.key, limit)
     if distance <= limit:
         return 1.0 - distance / longest
-    cut_off = len(candidate) >= CUT_OFF_MIN and len(candidate) >= CUT_OFF_SHARE * len(brand.key)
+    cut_off = (len(candidate) >= settings.cut_off_min_letters
+               and len(candidate) >= settings.cut_off_min_share * len(brand.key))
     if cut_off and (brand.key.startswith(candidate) or brand.key.endswith(candidate)):
         return len(candidate) / len(brand.key)
     return 0.0
@@ -111,14 +112,14 @@ def runs(words: list[str]) -> list[str]:
     return joined + list(dict.fromkeys(run.translate(table) for run in mixed for table in LOOK_ALIKE_LETTERS))
 
 
-def find_brands(text: str, min_similarity: float) -> list[BrandMatch]:
+def find_brands(text: str, settings: Section) -> list[BrandMatch]:
     """The best match per brand of the short list in one line of text; runs that are movement names are left out."""
     known = lexicon()
     candidates = [run for run in runs(normalise(text).split()) if run not in known.allowed]
     best: dict[str, BrandMatch] = {}
     for brand in known.brands:
         for candidate in candidates:
-            score = similarity(candidate, brand, min_similarity)
+            score = similarity(candidate, brand, settings)
             if score > 0 and (brand.name not in best or score > best[brand.name].similarity):
                 best[brand.name] = BrandMatch(brand, candidate, score)
     return sorted(best.values(), key=lambda match: -match.similarity)
@@ -143,12 +144,13 @@ def is_allowed(text: str) -> bool:
     )
 
 
-def alcohol_words(text: str) -> list[str]:
-    """Words of the line that are, or start with, a generic alcohol word ("bier", "bierhuis")."""
+def alcohol_words(text: str, settings: Section) -> list[str]:
+    """Words of the line that are, or start with, a generic alcohol word ("bier", "bierhuis"; `settings`:
+    [flags.advertising])."""
     found = []
     for word in normalise(text).split():
         for stem in lexicon().alcohol_words:
-            if word == stem or (word.startswith(stem) and len(word) - len(stem) >= ALCOHOL_WORD_REST):
+            if word == stem or (word.startswith(stem) and len(word) - len(stem) >= settings.alcohol_word_min_rest):
                 found.append(word)
                 break
     return found

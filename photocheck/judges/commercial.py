@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from photocheck.analysis.text_lines import compact, normalise
+from photocheck.config import Section
 from photocheck.judges import brands
 from photocheck.records.analysis import Box, PhotoAnalysis
 
@@ -30,8 +31,13 @@ EMAIL = re.compile(r"[a-z0-9._+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
 # A number of 9-10 digits starting with 0 (or +32 / +31 / 0032 / 0031), digits in groups split by space . / -.
 PHONE = re.compile(r"(?<![\d+])(?:(?:\+|00)\s?3[12]\s?(?:\(0\)\s?)?|0)\d(?:[\s./-]?\d){7,8}(?![\d])")
 PHONE_WORD = re.compile(r"\b(?:tel|tél|gsm|phone|fax)\b\.?\s*:?\s*\+?\d(?:[\s./-]?\d){5,}")
-SHORT_FORM = 2  # legal forms this short count only in capitals ("BV", not the French "sa")
-TRADE_COMPOUND = 5  # trade words this long also count at the start or end of a longer word ("autogarage")
+# Rules of the word lists (brands.toml), chosen by hand, not fitted: legal forms this short count only in capitals
+# ("BV", not the French "sa"); a line with a legal form needs a second word and a word of at least WORD_MIN_LETTERS
+# letters (not initials and numbers only); trade words this long also count at the start or end of a longer word
+# ("autogarage").
+SHORT_FORM = 2
+WORD_MIN_LETTERS = 3
+TRADE_COMPOUND = 5
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,7 @@ def _phone(text: str) -> list[Signal]:
 
 def _legal_form(text: str, forms: frozenset[str]) -> list[Signal]:
     tokens = [token for token in re.split(r"[\s,;:()]+", text) if compact(token)]
-    if len(tokens) < 2 or not any(sum(ch.isalpha() for ch in token) >= 3 for token in tokens):
+    if len(tokens) < 2 or not any(sum(ch.isalpha() for ch in token) >= WORD_MIN_LETTERS for token in tokens):
         return []
     found = []
     for token in {tokens[0], tokens[-1]}:
@@ -77,10 +83,10 @@ def _trade_words(text: str, words: frozenset[str]) -> list[Signal]:
     return found
 
 
-def signals(text: str, min_similarity: float) -> list[Signal]:
-    """Every commercial signal of one read line, in the order of SIGNALS."""
+def signals(text: str, settings: Section) -> list[Signal]:
+    """Every commercial signal of one read line, in the order of SIGNALS (`settings`: [flags.advertising])."""
     known = brands.lexicon()
-    found = [Signal("brand", match.text, match) for match in brands.find_brands(text, min_similarity)[:1]]
+    found = [Signal("brand", match.text, match) for match in brands.find_brands(text, settings)[:1]]
     found += [Signal("public_brand", match.text, match) for match in brands.find_public_brands(text)[:1]]
     if brands.is_allowed(text):
         return found

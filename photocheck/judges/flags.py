@@ -10,6 +10,7 @@ judging language.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from photocheck.analysis.text_lines import normalise
@@ -20,9 +21,13 @@ from photocheck.records.analysis import Box, PhotoAnalysis, SceneLabel, TextLine
 from photocheck.records.judgement import Evidence, Flag
 
 BUILT_IN_KINDS = ("alcohol", "advertising", "litter")
-SAME_BOX_IOU = 0.9  # a stored crop belongs to the detection whose box it repeats
-BLOCK_GAP = 1.0  # lines of one sign lie at most this many letter heights apart
-BLOCK_SIZE_RATIO = 2.0  # and their letters differ at most this much in size
+# A stored drink crop belongs to the detection whose box it repeats. Not fitted: the crop's box is the detection's own
+# box clipped to the frame (photocheck/analysis/regions.py), so only the clipping can lower their overlap.
+SAME_BOX_IOU = 0.9
+# The confidence of weak evidence that only may be what it flags (a line, a bottle, containers on the ground) is this
+# share of the score it rests on: an OCR or detector score says how sure the reading is, not the flag. Chosen by hand,
+# not fitted; it changes no verdict, only the confidences shown.
+WEAK_EVIDENCE_SHARE = 0.5
 
 
 @dataclass
@@ -79,7 +84,7 @@ def text_findings(analysis: PhotoAnalysis, settings: Section) -> dict[str, list[
     for line in analysis.texts:
         if line.score < settings.min_text_score:
             continue
-        read = commercial.signals(line.text, settings.brand_similarity)
+        read = commercial.signals(line.text, settings)
         signals = [signal for signal in read if signal.code in settings.signals]
         if signals:
             found["advertising"].append(commercial_finding(analysis, line, signals[0], settings))
@@ -96,9 +101,9 @@ def text_findings(analysis: PhotoAnalysis, settings: Section) -> dict[str, list[
             continue
         if brands.is_allowed(line.text):
             continue
-        drink_words = brands.alcohol_words(line.text)
+        drink_words = brands.alcohol_words(line.text, settings)
         if drink_words:
-            seen = evidence(line.box, round(line.score * 0.5, 3), "alcohol_sign", text=line.text)
+            seen = evidence(line.box, round(line.score * WEAK_EVIDENCE_SHARE, 3), "alcohol_sign", text=line.text)
             found["alcohol"].append(Finding(seen, False))
             if not signals:
                 found["advertising"].append(Finding(seen, False))
@@ -123,7 +128,7 @@ def commercial_finding(analysis: PhotoAnalysis, line: TextLine, signal: commerci
                         brand=match.brand.name, text=line.text)
     else:
         strong = clear and signal.code in settings.strong_signals
-        seen = evidence(line.box, round(line.score * (1.0 if strong else 0.5), 3),
+        seen = evidence(line.box, round(line.score * (1.0 if strong else WEAK_EVIDENCE_SHARE), 3),
                         "commercial_on_clothing" if clothing else "commercial", signal=signal.code,
                         words=signal.words, text=line.text)
     return Finding(seen, strong and not clothing)
@@ -134,19 +139,20 @@ def _text_size(box: Box) -> float:
     return min(box.width, box.height)
 
 
-def _same_block(a: Box, b: Box) -> bool:
-    """Two lines of one sign or banner: letters of a similar size, at most about a letter apart."""
+def _same_block(a: Box, b: Box, settings: Section) -> bool:
+    """Two lines of one sign or banner: letters at most `sign_size_ratio` apart in size, at most `sign_line_gap`
+    letter heights apart."""
     small, large = sorted((_text_size(a), _text_size(b)))
-    gap = large * BLOCK_GAP
+    gap = large * settings.sign_line_gap
     near = a.x1 - gap <= b.x2 and b.x1 - gap <= a.x2 and a.y1 - gap <= b.y2 and b.y1 - gap <= a.y2
-    return near and small >= large / BLOCK_SIZE_RATIO
+    return near and small >= large / settings.sign_size_ratio
 
 
-def _blocks(lines: list[TextLine]) -> list[list[TextLine]]:
+def _blocks(lines: list[TextLine], settings: Section) -> list[list[TextLine]]:
     """Lines grouped into signs and banners (connected by `_same_block`)."""
     blocks: list[list[TextLine]] = []
     for line in lines:
-        joined = [block for block in blocks if any(_same_block(line.box, other.box) for other in block)]
+        joined = [block for block in blocks if any(_same_block(line.box, other.box, settings) for other in block)]
         blocks = [block for block in blocks if block not in joined] + [[line] + [l for b in joined for l in b]]
     return blocks
 
@@ -160,7 +166,7 @@ def lettering_findings(analysis: PhotoAnalysis, unknown: list[TextLine], setting
     """
     read = [line for line in analysis.texts if line.score >= settings.min_text_score]
     findings = []
-    for block in _blocks(read):
+    for block in _blocks(read, settings):
         lettering = [line for line in block if line in unknown]
         if not lettering or any(brands.is_allowed(line.text) for line in block):
             continue
@@ -175,7 +181,7 @@ def lettering_findings(analysis: PhotoAnalysis, unknown: list[TextLine], setting
                 len(normalise(words).split()) >= settings.large_text_min_words:
             box = Box(min(l.box.x1 for l in background), min(l.box.y1 for l in background),
                       max(l.box.x2 for l in background), max(l.box.y2 for l in background))
-            score = round(max(line.score for line in background) * 0.5, 3)
+            score = round(max(line.score for line in background) * WEAK_EVIDENCE_SHARE, 3)
             findings.append(Finding(evidence(box, score, "lettering", text=words), False))
     return findings
 
@@ -201,9 +207,11 @@ def alcohol_findings(analysis: PhotoAnalysis, settings: Section) -> list[Finding
                 evidence(detection.box, round(detection.score, 3), "wine_glass"),
                 detection.score >= settings.wine_glass_strong_score,
             ))
-        elif detection.label == "bottle" and detection.score >= settings.bottle_min_score and benign < alcohol + 0.1:
-            # A bottle nobody can tell apart: weak, with half its detector score as confidence.
-            findings.append(Finding(evidence(detection.box, round(detection.score / 2, 3), "bottle_unknown"), False))
+        elif (detection.label == "bottle" and detection.score >= settings.bottle_min_score
+              and benign < alcohol + settings.bottle_benign_margin):
+            # A bottle nobody can tell apart: weak evidence.
+            seen = evidence(detection.box, round(detection.score * WEAK_EVIDENCE_SHARE, 3), "bottle_unknown")
+            findings.append(Finding(seen, False))
     scene = _mass(analysis.scene, settings.classes)
     if scene >= settings.scene_weak:
         seen = evidence(None, round(scene, 3), "photo_looks_like", names=_top_names(analysis.scene, settings.classes))
@@ -263,14 +271,16 @@ def litter_findings(analysis: PhotoAnalysis, settings: Section) -> list[Finding]
     ]
     if len(containers) >= settings.scattered_containers:
         findings += [
-            Finding(evidence(d.box, round(min(cap, d.score / 2), 3), "scattered_containers", count=len(containers)),
-                    False)
+            Finding(evidence(d.box, round(min(cap, d.score * WEAK_EVIDENCE_SHARE), 3), "scattered_containers",
+                             count=len(containers)), False)
             for d in containers
         ]
     return findings
 
 
-def taught_findings(analysis: PhotoAnalysis, classifiers: list[taught.TaughtClassifier]) -> dict[str, list[Finding]]:
+def taught_findings(
+    analysis: PhotoAnalysis, classifiers: Sequence[taught.TaughtClassifier]
+) -> dict[str, list[Finding]]:
     feature = taught.features(analysis)
     found: dict[str, list[Finding]] = {}
     for classifier in classifiers if feature is not None else []:
@@ -285,11 +295,11 @@ def taught_findings(analysis: PhotoAnalysis, classifiers: list[taught.TaughtClas
 def judge_flags(
     analysis: PhotoAnalysis,
     settings: Section,
-    classifiers: list[taught.TaughtClassifier] | None = None,
+    classifiers: Sequence[taught.TaughtClassifier],
     language: str = DEFAULT_LANGUAGE,
 ) -> tuple[list[Flag], list[str]]:
-    """Red flags of one photo (details in `language`), and the policy's red-flag kinds that nothing could check."""
-    classifiers = taught.load_all() if classifiers is None else classifiers
+    """Red flags of one photo (details in `language`) with the built-in rules and the taught `classifiers`, and the
+    policy's red-flag kinds that nothing could check."""
     findings = text_findings(analysis, settings.advertising)
     findings["alcohol"] += alcohol_findings(analysis, settings.alcohol)
     findings["litter"] = litter_findings(analysis, settings.litter)

@@ -16,7 +16,8 @@ from photocheck.judges.flags import evidence
 from photocheck.records.analysis import TextLine
 from photocheck.records.judgement import Evidence, Flag
 
-# A word needs this many letters in a row to be read as a word (shorter: numbers on shirts, initials, "A4").
+# A word needs this many letters in a row to be read as a word (shorter: numbers on shirts, initials, "A4"). Chosen by
+# hand, not fitted.
 MIN_WORD_LETTERS = 3
 WORD = re.compile(rf"[^\W\d_]{{{MIN_WORD_LETTERS},}}")
 
