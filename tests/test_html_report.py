@@ -1,4 +1,5 @@
-"""The HTML report: self-contained, escaped, evidence boxes placed; rendered in a real headless chromium."""
+"""The HTML report: self-contained, escaped, evidence boxes placed; rendered in a real headless chromium, also for a
+camp of 500 photos that it filters and sorts."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
 import numpy as np
@@ -22,6 +25,7 @@ from photocheck.judges.flags import evidence
 from photocheck.outputs import html_report
 from photocheck.records.analysis import Box, TextLine
 from photocheck.records.judgement import Flag, PhotoResult, ScanResult
+from photocheck.records.selection import PhotoGroup, Pick, Selection
 from photocheck.scan import scan
 from photocheck.selection import select
 from tests.conftest import SAMPLES
@@ -119,6 +123,32 @@ def test_renders_in_headless_chromium(report, tmp_path):
     assert image.std() > 20  # photos and text, not a blank page
 
 
+
+def _score_order(photo: PhotoResult) -> tuple[bool, int]:
+    """The page's order by score: the highest (rounded, as shown) first, photos without a score last."""
+    score = photo.judgement.score if photo.judgement is not None else None
+    return score is None, -round(score) if score is not None else 0
+
+
+def test_the_controls_filter_and_sort_when_clicked(report, tmp_path):
+    """A leader's clicks, made by a script added to a copy of the page: each sets the URL fragment the page applies."""
+    _, page, result, _ = report
+    clicks = (
+        "<script>addEventListener('load', () => {"
+        "document.querySelector('#controls button[value=unreadable]').click();"
+        "const sorting = document.querySelector('#controls select');"
+        "sorting.value = 'score'; sorting.dispatchEvent(new Event('change')); })</script>"
+    )
+    clicked = tmp_path / "clicked.html"
+    clicked.write_text(page.replace("</head>", clicks + "</head>", 1), encoding="utf-8")
+    dom = _chromium("--virtual-time-budget=1000", "--dump-dom", clicked.as_uri(), profile=tmp_path / "profile").stdout
+    cards = [card for item in _Sheet(dom).items for card in item.cards]
+    assert [card["data-name"] for card in cards if "hidden" not in card] == ["broken.jpg"]
+    assert '<button type="button" value="unreadable" aria-pressed="true">' in dom
+    by_score = sorted(result.photos, key=_score_order)
+    assert [card["data-name"] for card in cards] == [photo.analysis.path for photo in by_score]
+    assert [card["data-name"] for card in cards] != [photo.analysis.path for photo in result.photos]
+
 def test_name_not_valid_utf8_is_shown_replaced_and_its_photo_read(config, analyzer, tmp_path):
     folder = tmp_path / "event"
     folder.mkdir()
@@ -179,3 +209,125 @@ def test_a_doubtful_pick_lists_what_to_check_with_the_lettering_boxed(config, an
     assert message("report.to_check", config.output.language) in page
     assert 'class="box check" style="left:0.00%;top:0.00%;width:50.00%;height:10.00%"' in page
     assert "Garage Janssens" in html.unescape(page)
+
+
+CAMP_SIZE = 500
+MAX_BYTES_PER_PHOTO = 60 * 1024
+
+
+def _camp(result: ScanResult, count: int) -> tuple[ScanResult, Selection]:
+    """A camp of `count` photos copied from the judged photos of `result` (thumbnails and all), each with a name,
+    capture time and score of its own (time and score orders differ from the name order): every 7th carries a red
+    flag, every 3rd other one is "maybe", every 25th could not be read. Every 50th is a pick; of two groups of three
+    similar photos only the second has a red flag, on its first photo."""
+    readable = [photo for photo in result.photos if photo.analysis.ok]
+    unreadable = next(photo for photo in result.photos if not photo.analysis.ok)
+    flag = next(flag for photo in readable for flag in photo.judgement.flags)
+    start = datetime(2025, 7, 1, 8)
+    photos = []
+    for number in range(count):
+        path = f"kamp_{number:04d}.jpg"
+        if number % 25 == 24:
+            photos.append(PhotoResult(dataclasses.replace(unreadable.analysis, path=path), None))
+            continue
+        source = readable[number % len(readable)]
+        flagged = number % 7 == 0
+        judgement = dataclasses.replace(
+            source.judgement, flags=[flag] if flagged else [], score=float(number * 37 % 101),
+            verdict="skip" if flagged else "maybe" if number % 3 == 1 else "post",
+        )
+        taken_at = (start + timedelta(minutes=3 * (number * 7919 % count))).isoformat()
+        photos.append(PhotoResult(dataclasses.replace(source.analysis, path=path, taken_at=taken_at), judgement))
+    picks = [
+        Pick(photo.analysis.path, photo.analysis.taken_at[:10], photo.analysis.taken_at, 1.0, [], "12:00", "#kamp")
+        for photo in photos[1::50]
+        if photo.judgement is not None and not photo.judgement.flags
+    ]
+    groups = [
+        PhotoGroup(photos[first].analysis.path, [photos[first + k].analysis.path for k in range(3)], "near_duplicate")
+        for first in (10, 14)
+    ]
+    return ScanResult(result.root, photos), Selection(picks, [], groups)
+
+
+@pytest.fixture(scope="module")
+def camp(report, config):
+    """The 500-photo report, written beside the small one (it reads no photo: every readable one has a thumbnail)."""
+    path, _, result, _ = report
+    camp_result, selection = _camp(result, CAMP_SIZE)
+    page = html_report.render(camp_result, selection, path.parent, config)
+    camp_path = path.with_name("camp.html")
+    camp_path.write_text(page, encoding="utf-8")
+    return camp_path, page, camp_result, selection
+
+
+@dataclass
+class _Item:
+    """One entry of the contact sheet: a photo's card, or a group of similar photos (its first card first)."""
+
+    hidden: bool
+    cards: list[dict] = field(default_factory=list)  # each card's attributes
+
+
+class _Sheet(HTMLParser):
+    """The entries of the contact sheet (div#all) in page order; its structure is all divs, so only divs count."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.items: list[_Item] = []
+        self._depth: int | None = None  # inside div#all: how many divs deep
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        if tag != "div":
+            return
+        attrs = dict(attrs)
+        if attrs.get("id") == "all":
+            self._depth = 0
+        elif self._depth is not None:
+            self._depth += 1
+            if self._depth == 1:
+                self.items.append(_Item("hidden" in attrs))
+            if "card" in attrs.get("class", "").split():
+                self.items[-1].cards.append(attrs)
+
+    def handle_endtag(self, tag):
+        if tag == "div" and self._depth is not None:
+            self._depth = None if self._depth == 0 else self._depth - 1
+
+
+def test_a_camp_report_stays_small_and_shows_every_photo_without_script(camp, config):
+    path, page, result, _ = camp
+    assert path.stat().st_size < CAMP_SIZE * MAX_BYTES_PER_PHOTO
+    sheet = _Sheet(page)
+    cards = [card for item in sheet.items for card in item.cards]
+    assert [card["data-name"] for card in cards] == [photo.analysis.path for photo in result.photos]
+    assert not any(item.hidden for item in sheet.items) and not any("hidden" in card for card in cards)
+    assert '<div id="controls" hidden>' in page  # the filters only appear when the script runs
+    flagged = sum(1 for photo in result.photos if photo.judgement is not None and photo.judgement.flags)
+    assert html.escape(message("report.filter_flagged", config.output.language, count=flagged)) in page
+
+
+def test_a_camp_report_opens_filtered_and_sorted_in_headless_chromium(camp, tmp_path):
+    """The view named in the URL fragment: only the photos with a red flag, the highest score first."""
+    path, _, result, selection = camp
+    dom = _chromium("--dump-dom", path.as_uri() + "#filter=flagged&sort=score", profile=tmp_path / "profile").stdout
+    body = re.search(r"<body([^>]*)>", dom)
+    assert body, "chromium returned no DOM"
+    total = int(re.search(r'data-thumbnails="(\d+)"', body.group(1)).group(1))
+    rendered = int(re.search(r'data-thumbnails-rendered="(\d+)"', body.group(1)).group(1))
+    assert total == result.readable + len(selection.picks) and rendered == total
+    assert '<div id="controls">' in dom and '<button type="button" value="flagged" aria-pressed="true">' in dom
+
+    sheet = _Sheet(dom)
+    assert sum(len(item.cards) for item in sheet.items) == CAMP_SIZE  # filtered, not removed
+    shown = [card["data-name"] for item in sheet.items for card in item.cards if "hidden" not in card]
+    flagged = {photo.analysis.path for photo in result.photos if photo.judgement is not None and photo.judgement.flags}
+    assert set(shown) == flagged
+    assert all(item.hidden == all("hidden" in card for card in item.cards) for item in sheet.items)  # groups too
+    leading = [item.cards[0] for item in sheet.items if not item.hidden]
+    assert len(leading) == len(flagged)  # the flagged group shows its first photo alone
+    scores = [int(card["data-score"]) for card in leading]
+    assert scores == sorted(scores, reverse=True)
+    names = [card["data-name"] for card in leading]
+    assert names != sorted(names)  # reordered: the page itself lists them by name

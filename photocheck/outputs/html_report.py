@@ -4,14 +4,20 @@ Thumbnails are embedded as base64 JPEG data URIs, the CSS is inline and a Conten
 network request, so the file can be mailed or opened offline. Red-flag evidence boxes are CSS boxes positioned in
 percent of the photo over the thumbnail. Every file name and text is escaped; a name that is not valid UTF-8 shows
 with replacement characters. Only photos inside the scanned folder are read for thumbnails (a scan file's paths may
-have been edited), and the page links to no file at all. The one inline script only records
-how many thumbnails decoded (a hook for the browser test); the page needs no script to display.
+have been edited), and the page links to no file at all.
+
+A camp has 500-2,000 photos: the contact sheet can be filtered (all / with a red flag / maybe / could not be read) and
+sorted (file name / capture time / score) by one small inline script, driven by the URL fragment
+(`report.html#filter=flagged&sort=score`). Without script the controls stay hidden and every photo shows. Cards off
+screen are neither laid out nor painted (`content-visibility: auto`), so a long sheet opens about as fast as a short
+one; the thumbnails themselves are the file's size (about 30 KB of base64 a photo, see `[report]` in defaults.toml).
 """
 
 from __future__ import annotations
 
 import base64
 import html
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -52,14 +58,72 @@ ul{margin:4px 0;padding-left:1.2em}.minus{color:#a22}.plus{color:#262}
 .flags li{color:#a00}.muted{color:#777}
 .faces{display:flex;flex-wrap:wrap;gap:6px}.faces figure{margin:0;width:84px;font-size:11px;overflow-wrap:anywhere}
 .faces img{width:84px;height:84px;object-fit:cover;border-radius:4px}
+[hidden]{display:none!important}
+#controls{position:sticky;top:0;z-index:2;background:#fafafa;padding:6px 0;display:flex;flex-wrap:wrap;gap:6px;
+align-items:center}
+#controls button{font:inherit;border:1px solid #aaa;border-radius:4px;background:#fff;padding:1px 8px;cursor:pointer}
+#controls button[aria-pressed=true]{background:#333;border-color:#333;color:#fff}
+#all .card{content-visibility:auto;contain-intrinsic-size:auto 260px auto 440px}
 """
 
-# Counts decoded thumbnails into data attributes: lets a headless browser test see that images really rendered.
-RENDER_CHECK = (
-    "addEventListener('load',function(){var i=Array.prototype.slice.call(document.images);"
-    "document.body.setAttribute('data-thumbnails',i.length);"
-    "document.body.setAttribute('data-thumbnails-rendered',i.filter(function(m){return m.complete&&m.naturalWidth>0}).length)})"
-)
+# The contact sheet's filters: the photos each shows besides "all" come from `_filters`.
+FILTERS = ("all", "flagged", "maybe", "unreadable")
+# Its orders: "name" is the page's own order (the scan lists photos by path, a group where its first photo is).
+SORTS = ("name", "time", "score")
+# The page's one script. On load it counts decoded thumbnails into data attributes (a headless browser test sees that
+# images really rendered). It shows the sheet's controls and applies the view the URL fragment names
+# (#filter=flagged&sort=score; an unknown one shows everything by name); a control only changes the fragment, so Back
+# undoes a filter, a view can be bookmarked and a test opens one by its address. A group of similar photos sorts by its
+# first photo and hides when all its photos do; photos without a capture time or a score sort last.
+SCRIPT = """
+addEventListener('load', () => {
+  const images = [...document.images];
+  document.body.dataset.thumbnails = images.length;
+  document.body.dataset.thumbnailsRendered = images.filter(image => image.complete && image.naturalWidth > 0).length;
+});
+document.addEventListener('DOMContentLoaded', () => {
+  const sheet = document.getElementById('all'), controls = document.getElementById('controls');
+  const pageOrder = [...sheet.children];
+  const cards = sheet.querySelectorAll('.card'), groups = sheet.querySelectorAll('.group');
+  const buttons = controls.querySelectorAll('button'), sorting = controls.querySelector('select');
+  const filters = new Set([...buttons].map(button => button.value));
+  const lead = item => item.classList.contains('group') ? item.querySelector('.card') : item;
+  const missingLast = (a, b, order) => a === undefined ? (b === undefined ? 0 : 1) : b === undefined ? -1 : order(a, b);
+  const orders = new Map([
+    ['name', null],
+    ['time', (a, b) => missingLast(a.dataset.taken, b.dataset.taken, (x, y) => x < y ? -1 : x > y ? 1 : 0)],
+    ['score', (a, b) => missingLast(a.dataset.score, b.dataset.score, (x, y) => y - x)],
+  ]);
+  let shownSort = 'name';
+  const chosen = () => new URLSearchParams(location.hash.slice(1));
+  function show() {
+    const view = chosen();
+    const filter = filters.has(view.get('filter')) ? view.get('filter') : 'all';
+    const sort = orders.has(view.get('sort')) ? view.get('sort') : 'name';
+    cards.forEach(card => { card.hidden = filter !== 'all' && !card.dataset.filters.split(' ').includes(filter); });
+    groups.forEach(group => { group.hidden = !group.querySelector('.card:not([hidden])'); });
+    buttons.forEach(button => button.setAttribute('aria-pressed', button.value === filter));
+    sorting.value = sort;
+    if (sort !== shownSort) {
+      const order = orders.get(sort);
+      sheet.append(...(order ? pageOrder.slice().sort((a, b) => order(lead(a), lead(b))) : pageOrder));
+      shownSort = sort;
+    }
+  }
+  function choose(key, value) {
+    const fragment = chosen();
+    fragment.set(key, value);
+    location.hash = fragment;
+    const below = sheet.getBoundingClientRect().top - controls.offsetHeight;
+    if (below < 0) scrollBy(0, below);  // scrolled down the sheet: its new first photos, just under the controls
+  }
+  buttons.forEach(button => button.addEventListener('click', () => choose('filter', button.value)));
+  sorting.addEventListener('change', () => choose('sort', sorting.value));
+  addEventListener('hashchange', show);
+  controls.hidden = false;
+  show();
+});
+"""
 FACE_THUMBNAIL_SIZE = 96  # pixels, long side of a face of someone no pick shows yet
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
 
@@ -207,6 +271,42 @@ def _verdict_line(photo: PhotoResult, language: str) -> str:
     return f"{badge} {score} · {_t('people', language, count=judgement.people.count)}"
 
 
+def _filters(photo: PhotoResult) -> list[str]:
+    """The filters of the contact sheet that show this photo, besides "all"."""
+    judgement = photo.judgement
+    if judgement is None:
+        return ["unreadable"]
+    shown_by = {"flagged": bool(judgement.flags), "maybe": judgement.verdict == "maybe"}
+    return [name for name, shows in shown_by.items() if shows]
+
+
+def _sheet_keys(photo: PhotoResult) -> str:
+    """The data attributes the page's script filters and sorts the card by (a missing one sorts last)."""
+    judgement = photo.judgement
+    keys = {
+        "name": photo.analysis.path,
+        "filters": " ".join(_filters(photo)),
+        "taken": photo.analysis.taken_at,
+        "score": round(judgement.score) if judgement is not None and judgement.score is not None else None,
+    }
+    return "".join(f' data-{key}="{_e(value)}"' for key, value in keys.items() if value is not None)
+
+
+def _controls(photos: list[PhotoResult], language: str) -> str:
+    """The filter buttons (each with how many photos it shows) and the sort order; hidden until the script runs."""
+    counts = Counter(name for photo in photos for name in _filters(photo))
+    counts["all"] = len(photos)
+    buttons = "".join(
+        f'<button type="button" value="{name}">{_t(f"filter_{name}", language, count=counts[name])}</button>'
+        for name in FILTERS
+    )
+    options = "".join(f'<option value="{name}">{_t(f"sort_{name}", language)}</option>' for name in SORTS)
+    return (
+        f'<div id="controls" hidden>{_t("show", language)}: {buttons}'
+        f"<label>{_t('sort', language)} <select>{options}</select></label></div>"
+    )
+
+
 def _photo_card(photo: PhotoResult, uri: str | None, pick: Pick | None, why_not: list, language: str) -> str:
     judgement = photo.judgement
     parts = [_thumb(photo, uri, language), f'<div class="name">{_e(photo.analysis.path)}</div>', f"<div>{_verdict_line(photo, language)}</div>"]
@@ -220,7 +320,7 @@ def _photo_card(photo: PhotoResult, uri: str | None, pick: Pick | None, why_not:
     if judgement is not None and judgement.reasons:
         parts.append(f"<details><summary>{_t('reasons', language)}</summary><ul>{_reason_items(judgement.reasons)}</ul></details>")
     css = "card pick" if pick is not None else "card"
-    return f'<div class="{css}">{"".join(parts)}</div>'
+    return f'<div class="{css}"{_sheet_keys(photo)}>{"".join(parts)}</div>'
 
 
 def _day(pick: Pick, language: str) -> str:
@@ -280,9 +380,10 @@ def render(result: ScanResult, selection: Selection, root: Path, config: Config)
         f'<!DOCTYPE html>\n<html lang="{_e(language)}"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{_t("title", language)}</title>'
-        f"<style>{STYLE}</style><script>{RENDER_CHECK}</script></head><body>"
+        f"<style>{STYLE}</style><script>{SCRIPT}</script></head><body>"
         f"<h1>{_t('title', language)}</h1><p>{summary}</p><p class=\"muted\">{_e(result.root)}</p>"
         f"<h2>{_t('picks', language)}</h2>{picks_html}{_coverage(selection, root, config, language)}"
-        f'<h2>{_t("all", language)}</h2><div class="sheet" id="all">{"".join(sheet)}</div>'
+        f'<h2>{_t("all", language)}</h2>{_controls(result.photos, language)}'
+        f'<div class="sheet" id="all">{"".join(sheet)}</div>'
         "</body></html>\n"
     )
