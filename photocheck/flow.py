@@ -25,6 +25,7 @@ from photocheck.outputs import export, html_report, json_output
 from photocheck.outputs import xmp as xmp_sidecars
 from photocheck.paths import default_output_dir
 from photocheck.people_shown import coverage, group_people
+from photocheck.report_pictures import report_pictures
 from photocheck.records.judgement import ScanResult
 from photocheck.records.selection import Selection
 from photocheck.scan import Progress, scan
@@ -192,7 +193,7 @@ def run(
     timings = result.tool["timings"]
     try:
         started = time.perf_counter()
-        write_atomic(report, html_report.render(result, selection, target, config))
+        write_atomic(report, html_report.render(result, selection, report_pictures(result, selection, target, config), config))
         timings["report"] = time.perf_counter() - started
         write_atomic(document, json_output.dumps(result, selection, timed=True))
     except OSError as exc:
@@ -204,7 +205,7 @@ def hand_over(result: ScanResult, selection: Selection, folder: Path, config: Co
     """`select`: write the report, the copies of the picks and the XMP sidecars that `handover` asks for."""
     handed = Handed()
     if handover.report is not None:
-        write_atomic(handover.report, html_report.render(result, selection, folder, config))
+        write_atomic(handover.report, html_report.render(result, selection, report_pictures(result, selection, folder, config), config))
         handed.report = handover.report
     if handover.export_dir is not None:
         handed.exported = export.export_picks(

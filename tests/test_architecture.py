@@ -19,6 +19,8 @@ CONFIG_METHODS = {name for name in vars(Config) if not name.startswith("_")}
 # stage-1 tables are in the cache key), the message catalogue, and the records package (its analysis records are
 # stage-1 code; the judgement and selection records are not).
 STAGE_ONE_MAY_IMPORT = {"photocheck", "photocheck.config", "photocheck.i18n", "photocheck.records"}
+# Writers write: they take records and settings, say things through the catalogue and write atomically.
+WRITERS_MAY_IMPORT = {"photocheck.config", "photocheck.i18n", "photocheck.paths", "photocheck.atomic", "photocheck.records"}
 
 
 def _modules_loaded_by(statement: str) -> set[str]:
@@ -80,6 +82,21 @@ def test_the_stage_one_code_imports_only_stage_one_code_settings_and_messages():
     assert "photocheck.models.base" in imports["photocheck.analysis.pipeline"]  # the reader finds the imports
     outside = {module: sorted(names - allowed) for module, names in imports.items() if names - allowed}
     assert not outside, f"stage-1 code imports code the cache key does not cover: {outside}"
+
+
+def test_the_writers_import_only_records_settings_messages_and_paths():
+    writers = {_module_name(source): source for source in (PACKAGE / "outputs").glob("*.py") if source.stem != "__init__"}
+    outside = {}
+    for module, source in writers.items():
+        names = _photocheck_imports(source.read_text(encoding="utf-8"), module)
+        assert names, f"{module} imports nothing from photocheck: the reader no longer sees its imports"
+        foreign = {
+            name for name in names
+            if name not in WRITERS_MAY_IMPORT and not name.startswith(("photocheck.records.", "photocheck.outputs"))
+        }
+        if foreign:
+            outside[module] = sorted(foreign)
+    assert not outside, f"writers import more than records, settings, messages and paths: {outside}"
 
 
 def test_the_writers_and_the_records_import_no_model_runtime():

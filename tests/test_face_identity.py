@@ -13,6 +13,7 @@ from photocheck.judges.policy import judge, judging_context
 from photocheck.models.base import ModelStore
 from photocheck.models.face_descriptor import FaceDescriptor
 from photocheck.outputs import html_report
+from photocheck.report_pictures import report_pictures
 from photocheck.people_shown import coverage, group_people, recognisable_faces
 from photocheck.records.analysis import Box
 from photocheck.records.judgement import PhotoResult, ScanResult
@@ -123,6 +124,6 @@ def test_the_report_shows_a_face_of_each_person_no_pick_shows(judged, config):
     result = ScanResult(root=str(SAMPLES), photos=list(judged.values()))
     people = group_people(result, config.selection.same_face_similarity)
     nobody_picked = Selection(picks=[], rejected=[], groups=[], coverage=coverage(people, []))
-    page = html_report.render(result, nobody_picked, SAMPLES, config)
+    page = html_report.render(result, nobody_picked, report_pictures(result, nobody_picked, SAMPLES, config), config)
     assert f"The picks show 0 of the {people.count} different people" in page
     assert page.count('<figure><img src="data:image/jpeg;base64,') == min(people.count, config.report.people_not_shown)

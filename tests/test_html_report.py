@@ -3,7 +3,6 @@ camp of 500 photos that it filters and sorts."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import html
 import io
@@ -23,6 +22,7 @@ from photocheck.atomic import write_atomic
 from photocheck.i18n import message
 from photocheck.judges.flags import evidence
 from photocheck.outputs import html_report
+from photocheck.report_pictures import report_pictures, thumbnail
 from photocheck.records.analysis import Box, TextLine
 from photocheck.records.judgement import Flag, PhotoResult, ScanResult
 from photocheck.records.selection import PhotoGroup, Pick, Selection
@@ -47,7 +47,7 @@ def report(config, analyzer, tmp_path_factory):
     seen = evidence(Box(width * 0.25, height * 0.5, width * 0.5, height * 0.75), 0.9, "wine_glass")
     bar.judgement.flags.append(Flag("alcohol", 0.9, True, [seen], "wine glass"))
     selection = select(result, config, top=5)
-    page = html_report.render(result, selection, folder, config)
+    page = html_report.render(result, selection, report_pictures(result, selection, folder, config), config)
     path = folder.parent / "report.html"
     path.write_text(page, encoding="utf-8")
     return path, page, result, selection
@@ -154,7 +154,8 @@ def test_name_not_valid_utf8_is_shown_replaced_and_its_photo_read(config, analyz
     folder.mkdir()
     shutil.copy(SAMPLES / "group_three_smiling.jpg", os.fsdecode(os.fsencode(folder) + b"/caf\xe9.jpg"))
     result = scan(folder, config, analyzer)
-    page = html_report.render(result, select(result, config), folder, config)
+    selection = select(result, config)
+    page = html_report.render(result, selection, report_pictures(result, selection, folder, config), config)
     write_atomic(tmp_path / "report.html", page)  # a UTF-8 file: this raised UnicodeEncodeError before
     collector = _Collector()
     collector.feed((tmp_path / "report.html").read_text(encoding="utf-8"))
@@ -169,9 +170,9 @@ def test_a_scan_file_without_thumbnails_gets_them_from_the_photos(config, analyz
     shutil.copy(SAMPLES / "group_three_smiling.jpg", folder / "camp.jpg")
     [photo] = scan(folder, config, analyzer).photos
     from_file = PhotoResult(dataclasses.replace(photo.analysis, thumbnail=None), photo.judgement)  # as --from gives it
-    made, decoded = (html_report.thumbnail_uri(p, folder, config) for p in (photo, from_file))
-    assert made.startswith("data:image/jpeg;base64,") and decoded.startswith("data:image/jpeg;base64,")
-    sizes = [Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).size for uri in (made, decoded)]
+    made, decoded = (thumbnail(p, folder, config) for p in (photo, from_file))
+    assert made is photo.analysis.thumbnail and decoded is not None
+    sizes = [Image.open(io.BytesIO(jpeg)).size for jpeg in (made, decoded)]
     assert max(sizes[0]) == max(sizes[1]) == config.report.thumbnail_size  # the same size either way
 
 
@@ -186,7 +187,8 @@ def test_report_reads_no_photo_outside_the_scanned_folder(config, analyzer, tmp_
         # as a scan file gives it: no thumbnail, so the report would read the file the path names
         moved = PhotoResult(dataclasses.replace(photo.analysis, path=hostile, thumbnail=None), photo.judgement)
         result = ScanResult(str(folder), [moved])
-        page = html_report.render(result, select(result, config), folder, config)
+        selection = select(result, config)
+        page = html_report.render(result, selection, report_pictures(result, selection, folder, config), config)
         collector = _Collector()
         collector.feed(page)
         assert collector.urls == [] and "data:image" not in page, hostile
@@ -204,7 +206,7 @@ def test_a_doubtful_pick_lists_what_to_check_with_the_lettering_boxed(config, an
     selection = select(result, config, top=1)
     [pick] = selection.picks  # no clean photo left, so the doubtful one is picked ...
     assert [check.kind for check in pick.checks] == ["lettering"]
-    page = html_report.render(result, selection, tmp_path, config)
+    page = html_report.render(result, selection, report_pictures(result, selection, tmp_path, config), config)
     # ... and its card says what to read and draws where
     assert message("report.to_check", config.output.language) in page
     assert 'class="box check" style="left:0.00%;top:0.00%;width:50.00%;height:10.00%"' in page
@@ -255,7 +257,7 @@ def camp(report, config):
     """The 500-photo report, written beside the small one (it reads no photo: every readable one has a thumbnail)."""
     path, _, result, _ = report
     camp_result, selection = _camp(result, CAMP_SIZE)
-    page = html_report.render(camp_result, selection, path.parent, config)
+    page = html_report.render(camp_result, selection, report_pictures(camp_result, selection, path.parent, config), config)
     camp_path = path.with_name("camp.html")
     camp_path.write_text(page, encoding="utf-8")
     return camp_path, page, camp_result, selection

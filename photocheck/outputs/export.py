@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL.ExifTags import IFD
 
-from photocheck.analysis.loading import EXIF_GPS_IFD
 from photocheck.atomic import write_new
 from photocheck.config import Section
 from photocheck.i18n import DEFAULT_LANGUAGE, message
@@ -101,7 +101,7 @@ def _remove_gps_from_tiff(tiff: bytearray) -> bool:
     (count,) = read("H", ifd0)
     entries = [bytes(tiff[ifd0 + 2 + IFD_ENTRY * i: ifd0 + 2 + IFD_ENTRY * (i + 1)]) for i in range(count)]
     (next_ifd,) = read("I", ifd0 + 2 + IFD_ENTRY * count)
-    gps = [entry for entry in entries if struct.unpack_from(order + "H", entry)[0] == EXIF_GPS_IFD]
+    gps = [entry for entry in entries if struct.unpack_from(order + "H", entry)[0] == IFD.GPSInfo]
     if not gps:
         return False
     (gps_offset,) = struct.unpack_from(order + "I", gps[0], 8)
@@ -157,7 +157,7 @@ def without_location(path: Path) -> tuple[bytes, bool]:
         return strip_location_jpeg(data)
     try:
         with Image.open(path) as image:
-            has_gps = EXIF_GPS_IFD in image.getexif()
+            has_gps = IFD.GPSInfo in image.getexif()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise LocationError(f"cannot check its metadata: {exc}") from exc
     if has_gps:

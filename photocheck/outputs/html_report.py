@@ -3,8 +3,8 @@
 Thumbnails are embedded as base64 JPEG data URIs, the CSS is inline and a Content-Security-Policy forbids every
 network request, so the file can be mailed or opened offline. Red-flag evidence boxes are CSS boxes positioned in
 percent of the photo over the thumbnail. Every file name and text is escaped; a name that is not valid UTF-8 shows
-with replacement characters. Only photos inside the scanned folder are read for thumbnails (a scan file's paths may
-have been edited), and the page links to no file at all.
+with replacement characters. The writer reads no file: its pictures come made (photocheck/report_pictures.py, which
+reads only photos inside the scanned folder), and the page links to no file at all.
 
 A camp has 500-2,000 photos: the contact sheet can be filtered (all / with a red flag / maybe / could not be read) and
 sorted (file name / capture time / score) by one small inline script, driven by the URL fragment
@@ -19,16 +19,12 @@ import base64
 import html
 from collections import Counter
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-from photocheck.analysis.loading import PhotoLoadError, load_photo
-from photocheck.analysis.thumbnails import thumbnail_jpeg
-from photocheck.config import Config, available_cores
+from photocheck.config import Config
 from photocheck.i18n import message, photo_error, readable, term
-from photocheck.paths import source_path
 from photocheck.records.analysis import Box
 from photocheck.records.judgement import Flag, PhotoResult, ScanResult
+from photocheck.records.report import ReportPictures
 from photocheck.records.selection import UNDATED, Check, Pick, Selection
 
 STYLE = """
@@ -124,7 +120,6 @@ document.addEventListener('DOMContentLoaded', () => {
   show();
 });
 """
-FACE_THUMBNAIL_SIZE = 96  # pixels, long side of a face of someone no pick shows yet
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
 
 
@@ -136,53 +131,19 @@ def _t(key: str, language: str, **values) -> str:
     return _e(message(f"report.{key}", language, **values))
 
 
-def thumbnail_uri(photo: PhotoResult, root: Path, config: Config) -> str | None:
-    """The photo's thumbnail as a data URI: the one its scan made, else (a scan file given with --from) decoded from
-    its file under `root`; None when there is neither."""
-    jpeg = photo.analysis.thumbnail
-    if jpeg is None:
-        path = source_path(photo.analysis.path, root)
-        if path is None:  # outside the scanned folder
-            return None
-        report = config.report
-        try:
-            jpeg = thumbnail_jpeg(
-                load_photo(path, report.thumbnail_size, config.loading.max_megapixels).rgb, report.thumbnail_size,
-                report.thumbnail_quality,
-            )
-        except PhotoLoadError:
-            return None
-    return _data_uri(jpeg)
-
-
 def _data_uri(jpeg: bytes) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
 
-def face_uri(path: Path | None, box: Box, config: Config) -> str | None:
-    """A small JPEG of one face (its box grown by half its side), decoded at the working size."""
-    if path is None:
-        return None
-    try:
-        photo = load_photo(path, config.loading.working_size, config.loading.max_megapixels)
-    except PhotoLoadError:
-        return None
-    grown = box.expanded_square(1.5).scaled(1.0 / photo.scale).clipped(photo.rgb.shape[1], photo.rgb.shape[0])
-    crop = photo.rgb[int(grown.y1):int(grown.y2), int(grown.x1):int(grown.x2)]
-    if crop.size == 0:
-        return None
-    return _data_uri(thumbnail_jpeg(crop, FACE_THUMBNAIL_SIZE, config.report.thumbnail_quality))
-
-
-def _coverage(selection: Selection, root: Path, config: Config, language: str) -> str:
+def _coverage(selection: Selection, pictures: ReportPictures, language: str) -> str:
     """How many of the folder's people the picks show, and a face of each person no pick shows yet."""
     seen = selection.coverage
     if seen is None or not seen.people:
         return ""
     figures = []
-    for face in seen.not_shown[: config.report.people_not_shown]:
-        uri = face_uri(source_path(face.photo, root), face.box, config)
-        if uri is not None:
+    for face, jpeg in zip(seen.not_shown, pictures.faces_not_shown):
+        if jpeg is not None:
+            uri = _data_uri(jpeg)
             figures.append(f'<figure><img src="{uri}" alt="{_e(face.photo)}"><figcaption>{_e(face.photo)}</figcaption></figure>')
     missing = f"<p>{_t('not_shown', language, count=len(seen.not_shown))}</p><div class=\"faces\">{''.join(figures)}</div>"
     return (
@@ -340,14 +301,11 @@ def _pick_card(pick: Pick, photo: PhotoResult, uri: str | None, language: str) -
     )
 
 
-def render(result: ScanResult, selection: Selection, root: Path, config: Config) -> str:
+def render(result: ScanResult, selection: Selection, pictures: ReportPictures, config: Config) -> str:
+    """The page; `pictures` (photocheck/report_pictures.py) holds every JPEG it embeds."""
     language = config.output.language
     by_path = {photo.analysis.path: photo for photo in result.photos}
-    readable = [photo for photo in result.photos if photo.analysis.ok]
-    # Photos of a scan file are decoded again; decoding releases the GIL, so one thread per core.
-    with ThreadPoolExecutor(available_cores()) as threads:
-        made = threads.map(lambda photo: thumbnail_uri(photo, root, config), readable)
-        uris = dict.fromkeys(by_path) | {photo.analysis.path: uri for photo, uri in zip(readable, made)}
+    uris = {path: _data_uri(jpeg) if jpeg is not None else None for path, jpeg in pictures.thumbnails.items()}
     picks = {pick.path: pick for pick in selection.picks}
     why_not = {rejection.path: rejection.reasons for rejection in selection.rejected}
 
@@ -382,7 +340,7 @@ def render(result: ScanResult, selection: Selection, root: Path, config: Config)
         f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{_t("title", language)}</title>'
         f"<style>{STYLE}</style><script>{SCRIPT}</script></head><body>"
         f"<h1>{_t('title', language)}</h1><p>{summary}</p><p class=\"muted\">{_e(result.root)}</p>"
-        f"<h2>{_t('picks', language)}</h2>{picks_html}{_coverage(selection, root, config, language)}"
+        f"<h2>{_t('picks', language)}</h2>{picks_html}{_coverage(selection, pictures, language)}"
         f'<h2>{_t("all", language)}</h2>{_controls(result.photos, language)}'
         f'<div class="sheet" id="all">{"".join(sheet)}</div>'
         "</body></html>\n"
