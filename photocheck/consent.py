@@ -10,7 +10,7 @@ largest; a photo without a usable face is refused with a sentence naming the fil
 analysed by the normal scan (so the analysis cache serves them again); only descriptors are stored.
 
 Matching is a judgement (photocheck/judges/consent.py) over the listed children that :func:`with_listed_children`
-attaches to the settings.
+attaches to the settings; each child is compared by the mean of their reference descriptors (:func:`listed_child`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from photocheck.atomic import write_atomic
 from photocheck.config import Config
 from photocheck.i18n import Problem
 from photocheck.models.base import ModelStore
-from photocheck.models.face_descriptor import FaceDescriptor
+from photocheck.models.face_descriptor import PREPROCESSING, FaceDescriptor
 from photocheck.records.analysis import PhotoAnalysis
 from photocheck.records.judgement import ListedChild
 from photocheck.scan import scan_files
@@ -59,16 +59,17 @@ def _model_sha256() -> str:
 
 def load_list(path: Path) -> dict[str, np.ndarray]:
     """Name -> [k, D] descriptors of the stored list ({} when there is none). A list made with another identity
-    model cannot be compared: the leader is told to add the children again."""
+    model or another preprocessing of the faces cannot be compared: the leader is told to add the children again."""
     if not path.is_file():
         return {}
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         children = {name: np.asarray(rows, np.float32) for name, rows in document["children"].items()}
         model = document["model_sha256"]
+        preprocessing = document.get("preprocessing")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConsentError("consent.unreadable_list", path=path, reason=exc) from exc
-    if model != _model_sha256():
+    if model != _model_sha256() or preprocessing != PREPROCESSING:
         raise ConsentError("consent.other_model", path=path)
     return children
 
@@ -77,6 +78,7 @@ def save_list(path: Path, children: dict[str, np.ndarray]) -> None:
     document = {
         "model": FaceDescriptor.name,
         "model_sha256": _model_sha256(),
+        "preprocessing": PREPROCESSING,
         "children": {name: [[round(float(v), 6) for v in row] for row in rows] for name, rows in sorted(children.items())},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -161,6 +163,15 @@ def folder_children(target: Path, config: Config, cache: Path | None) -> tuple[d
     return {name: np.stack(rows) for name, rows in children.items()}, refusals
 
 
+def listed_child(name: str, descriptors: np.ndarray) -> ListedChild:
+    """The child `name` as the judges compare it: one descriptor, the L2-normalised mean of the [k, D] reference
+    descriptors (a face is the child at cosine >= `[consent] match_similarity` to it). Measured by `bench/run.py
+    consent` against the closest single reference: more of a child's other appearances found at the same share of
+    other people's faces named (docs/consent.md)."""
+    mean = np.asarray(descriptors, np.float32).mean(axis=0)
+    return ListedChild(name, (mean / max(float(np.linalg.norm(mean)), 1e-12))[None])
+
+
 def with_listed_children(
     config: Config, target: Path, cache: Path | None, config_dir: Path | None = None
 ) -> tuple[Config, list[Refusal]]:
@@ -170,7 +181,7 @@ def with_listed_children(
     dragged, refusals = folder_children(target, config, cache)
     names = sorted(set(stored) | set(dragged))
     children = tuple(
-        ListedChild(name, np.concatenate([rows for rows in (stored.get(name), dragged.get(name)) if rows is not None]))
+        listed_child(name, np.concatenate([rows for rows in (stored.get(name), dragged.get(name)) if rows is not None]))
         for name in names
     )
     return replace(config, listed_children=children), refusals

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 
+import cv2
 import numpy as np
 import pytest
 
 from photocheck.analysis.loading import load_photo
 from photocheck.judges.policy import judge, judging_context
 from photocheck.models.base import ModelStore
-from photocheck.models.face_descriptor import FaceDescriptor
+from photocheck.models import face_descriptor
+from photocheck.models.face_descriptor import FaceDescriptor, model_input
 from photocheck.outputs import html_report
 from photocheck.report_pictures import report_pictures
 from photocheck.people_shown import coverage, group_people, recognisable_faces
@@ -55,6 +57,29 @@ def test_a_face_matches_itself_flipped_and_recropped_and_not_its_neighbours(judg
     assert np.all(np.sum(faces * recropped, axis=1) >= threshold)
     between = faces @ faces.T
     assert np.all(between[~np.eye(3, dtype=bool)] < threshold)
+
+
+def test_a_tilted_head_is_turned_level_before_it_is_described(analyzer, config, monkeypatch):
+    """The couple's photo turned by 20 degrees either way: levelled by the eyes (FaceMesh), each face keeps nearly its
+    upright descriptor, and closer to it than the same face described without levelling."""
+    rgb = load_photo(SAMPLES / COUPLE_AGAIN, config.loading.working_size, config.loading.max_megapixels).rgb
+    upright = np.stack([face.descriptor for face in analyzer.faces(rgb) if face.descriptor is not None])
+    height, width = rgb.shape[:2]
+    for angle in (-20, 20):
+        turned = cv2.warpAffine(rgb, cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0), (width, height))
+        levelled = np.stack([face.descriptor for face in analyzer.faces(turned) if face.descriptor is not None])
+        with monkeypatch.context() as patch:
+            patch.setattr(face_descriptor, "eye_roll_degrees", lambda points: 0.0)
+            as_is = np.stack([face.descriptor for face in analyzer.faces(turned) if face.descriptor is not None])
+        assert len(levelled) == len(upright) == 2
+        assert np.all((upright @ levelled.T).max(axis=1) >= 0.92)
+        assert np.mean((upright @ levelled.T).max(axis=1)) > np.mean((upright @ as_is.T).max(axis=1))
+
+
+def test_the_model_gets_bgr_minus_the_imagenet_means_as_its_authors_feed_it():
+    crops = np.empty((1, 2, 2, 3), np.uint8)
+    crops[...] = (10, 20, 30)  # R, G, B
+    assert np.allclose(model_input(crops)[0, 0, 0], [30 - 103.939, 20 - 116.779, 10 - 123.68])
 
 
 def test_the_same_couple_in_another_shot_matches_and_not_crosswise(judged, config):

@@ -1,6 +1,6 @@
 """The consent list on labelled people: who is found, who is wrongly named, at which threshold, at what cost.
 
-`python bench/run.py consent ../shared/eval/identity [--eval ../shared/eval] [--draws N]`
+`python bench/run.py consent ../shared/eval/identity [--eval ../shared/eval] [--draws N] [--rule mean|closest]`
 
 identity/labels.csv: file, person (';' between several), kind (single: one person, the largest face; group: the
 labelled people among others, which face is whom unknown). Faces and identity descriptors (faceres) come from the
@@ -11,8 +11,9 @@ least `[faces] describe_min_side` working pixels), run here without the rest of 
   (leave one person out): the threshold giving a false-match rate (FMR) of 1 % / 0.1 % on the pairs of the other 9
   people is applied to the pairs of the held-out person: true-match rate (TMR) and FMR there; in-sample beside.
 - list: people in 5 folds of 2. Each fold's people are listed from 3 of their single photos (N random draws); the
-  similarity of a face to a listed person is the highest over their references (as photocheck/judges/consent.py
-  does). The thresholds are chosen on the photos of the other 8 people only (each listed the same way: the
+  similarity of a face to a listed person is its cosine to the normalised mean of their references, as the product
+  lists a child (photocheck/consent.py `listed_child`); `--rule closest` measures the highest cosine over the
+  references instead (the rule before). The thresholds are chosen on the photos of the other 8 people only (each listed the same way: the
   similarity that 0.1 % (match) and 1 % (weak) of the faces of someone else reach), then measured on the fold:
   `found` = share of the listed people's other appearances (single photos; group photos where they are labelled:
   any face of the photo) reaching the match threshold (`found_or_weak`: the weak one), `named` = share of the faces
@@ -20,6 +21,8 @@ least `[faces] describe_min_side` working pixels), run here without the rest of 
   person is labelled) reaching it. Faces without a descriptor count as not found.
 - small: the same, with every appearance's photo shrunk so that its largest face is 40-60 working pixels
   (`describe_min_side` is 40): how often a small face is still found.
+- tilted: the same, with every appearance's photo turned by 12-25 degrees (either way, black corners) and its faces
+  found again: heads tilted more than in these portraits (the listed references stay upright).
 - chosen: both thresholds fitted on all 10 people (in-sample) = the `[consent]` settings.
 - youth: youth_dev + youth_dev2 (`--eval EVAL_ROOT`, default beside DATASET): the share of pairs of described,
   recognisable faces of one photo (different people) at or above the match threshold, and the photos with such a
@@ -41,6 +44,7 @@ import numpy as np
 from evaldata import policy_rows
 
 from photocheck.analysis.loading import discover, load_photo
+from photocheck.consent import listed_child
 from photocheck.analysis.pipeline import Analyzer
 from photocheck.config import default_config
 from photocheck.judges.consent import closest_reference, consent_matches
@@ -54,6 +58,7 @@ REFERENCES = 3
 MATCH_FMR, WEAK_FMR = 0.001, 0.01
 PAIR_FMRS = (0.01, 0.001)
 SEED = 13
+RULE = {"closest": False}  # set by --rule
 
 
 @dataclass
@@ -92,15 +97,30 @@ def _shrunk(rgb: np.ndarray, analyzer: Analyzer, rng) -> np.ndarray:
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
-def load_photos(dataset: Path, config, analyzer: Analyzer, small: bool) -> list[Photo]:
+def _tilted(rgb: np.ndarray, rng) -> np.ndarray:
+    """The photo turned by 12-25 degrees either way on a canvas that holds all of it (black corners)."""
+    angle = float(rng.uniform(12, 25) * rng.choice([-1, 1]))
+    height, width = rgb.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    size = (int(height * sin + width * cos), int(height * cos + width * sin))
+    matrix[:, 2] += (size[0] - width) / 2, (size[1] - height) / 2
+    return cv2.warpAffine(rgb, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+
+
+def load_photos(dataset: Path, config, analyzer: Analyzer, variant: str = "") -> list[Photo]:
+    """The labelled photos with the descriptors of their faces; `variant` "small" or "tilted" changes each photo
+    first (see the module's docstring)."""
     with (dataset / "labels.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     rng = np.random.default_rng(SEED)
     photos = []
     for row in rows:
         rgb = load_photo(dataset / row["file"], config.loading.working_size, config.loading.max_megapixels).rgb
-        if small:
+        if variant == "small":
             rgb = _shrunk(rgb, analyzer, rng)
+        elif variant == "tilted":
+            rgb = _tilted(rgb, rng)
         descriptors, undescribed = _faces(analyzer, rgb, row["kind"] == "single")
         photos.append(Photo(row["file"], set(row["person"].split(";")), row["kind"], descriptors, undescribed))
     return photos
@@ -126,13 +146,19 @@ def pair_metrics(photos: list[Photo]) -> dict:
     return metrics
 
 
-def _references(photos: list[Photo], people: list[str], rng) -> dict[str, tuple[list[ListedChild], set[str]]]:
+def listed(name: str, references: np.ndarray) -> ListedChild:
+    """A listed person as the rule being measured compares them: the product's (the mean of the references), or
+    with `--rule closest` every reference (the closest one counts)."""
+    return ListedChild(name, references) if RULE["closest"] else listed_child(name, references)
+
+
+def _references(photos: list[Photo], people: list[str], rng) -> dict[str, tuple[ListedChild, set[str]]]:
     """Person -> (the person listed from 3 random single photos, the paths of those photos)."""
     chosen = {}
     for person in people:
         own = [p for p in photos if p.kind == "single" and p.people == {person} and len(p.descriptors)]
         picked = [own[i] for i in rng.choice(len(own), REFERENCES, replace=False)]
-        child = ListedChild(person, np.stack([p.descriptors[0] for p in picked]))
+        child = listed(person, np.stack([p.descriptors[0] for p in picked]))
         chosen[person] = (child, {p.path for p in picked})
     return chosen
 
@@ -224,10 +250,10 @@ def cost_metrics(folder: Path, config, analyzer: Analyzer, children: list[Listed
     describe = analyzer.face_descriptor.describe
     spent = {"describe": 0.0, "faces": 0}
 
-    def timed(rgb, boxes):
+    def timed(rgb, boxes, meshes=None):
         started = time.process_time()
         try:
-            return describe(rgb, boxes)
+            return describe(rgb, boxes, meshes)
         finally:
             spent["describe"] += time.process_time() - started
             spent["faces"] += len(boxes)
@@ -260,10 +286,16 @@ def cost_metrics(folder: Path, config, analyzer: Analyzer, children: list[Listed
 def run(dataset: Path, options: list[str]) -> dict:
     config = default_config()
     draws = int(_option(options, "--draws", "10"))
+    rule = _option(options, "--rule", "mean")
+    if rule not in ("mean", "closest"):
+        raise SystemExit(f"--rule {rule}: choose mean (the product's) or closest")
+    RULE["closest"] = rule == "closest"
     analyzer = Analyzer(config)
-    photos = load_photos(dataset, config, analyzer, small=False)
-    small = load_photos(dataset, config, analyzer, small=True)
+    photos = load_photos(dataset, config, analyzer)
+    small = load_photos(dataset, config, analyzer, "small")
+    tilted = load_photos(dataset, config, analyzer, "tilted")
     metrics: dict = {
+        "rule": rule,
         "photos": len(photos),
         "faces_without_descriptor": sum(p.undescribed for p in photos),
         "small_faces_without_descriptor": sum(p.undescribed for p in small),
@@ -271,6 +303,7 @@ def run(dataset: Path, options: list[str]) -> dict:
     metrics.update(pair_metrics(photos))
     metrics.update(list_metrics(photos, photos, draws, ""))
     metrics.update(list_metrics(photos, small, draws, "small_"))
+    metrics.update(list_metrics(photos, tilted, draws, "tilted_"))
     people = sorted({person for p in photos for person in p.people})
     match, weak = fit_thresholds(photos, people, draws, np.random.default_rng(SEED))
     metrics["chosen_match_similarity"] = round(match, 3)
@@ -281,7 +314,7 @@ def run(dataset: Path, options: list[str]) -> dict:
     if (eval_root / "fullres_dev").is_dir():
         rng = np.random.default_rng(SEED)
         singles = [p for p in photos if p.kind == "single" and len(p.descriptors)]
-        children = [ListedChild(f"child {i}", np.stack([singles[j].descriptors[0] for j in rng.choice(len(singles), 3)]))
+        children = [listed(f"child {i}", np.stack([singles[j].descriptors[0] for j in rng.choice(len(singles), 3)]))
                     for i in range(20)]
         metrics.update(cost_metrics(eval_root / "fullres_dev", config, analyzer, children))
     return metrics

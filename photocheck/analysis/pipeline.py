@@ -104,7 +104,9 @@ class Analyzer:
         smile_of = {i: float(smile) for i, smile in zip(judged, smiles)}
         describe_side = self.config.faces.describe_min_side
         described = [i for i, (box, _, _) in enumerate(confirmed) if max(box.width, box.height) >= describe_side]
-        descriptors = self.face_descriptor.describe(rgb, [confirmed[i][0] for i in described])
+        descriptors = self.face_descriptor.describe(
+            rgb, [confirmed[i][0] for i in described], [confirmed[i][2] for i in described]
+        )
         descriptor_of = dict(zip(described, descriptors))
         return [
             Face(

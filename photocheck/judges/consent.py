@@ -15,7 +15,8 @@ from photocheck.records.judgement import ConsentMatch, FaceJudgement, ListedChil
 
 
 def closest_reference(descriptors: np.ndarray, child: ListedChild) -> np.ndarray:
-    """Per face (rows of `descriptors`), the cosine to the child's closest reference descriptor."""
+    """Per face (rows of `descriptors`), the cosine to the closest of the child's descriptors (the product lists one:
+    the mean of the references; a bench may list each reference to measure the older rule)."""
     return (descriptors @ child.descriptors.T).max(axis=1) if len(descriptors) else np.zeros(0, np.float32)
 
 

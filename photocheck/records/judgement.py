@@ -65,7 +65,8 @@ class FaceJudgement:
 
 @dataclass(frozen=True)
 class ListedChild:
-    """A child on the consent list: the identity descriptors of their reference photos ([k, D], L2-normalised)."""
+    """A child on the consent list and the identity descriptors they are compared by ([k, D], L2-normalised): one row,
+    the mean of their reference photos' descriptors (photocheck/consent.py listed_child), in the product."""
 
     name: str
     descriptors: np.ndarray
