@@ -132,12 +132,13 @@ BRAND_AT = (200, 2000)  # where the small brand is drawn, in the photo's pixels
 
 @pytest.fixture(scope="module")
 def small_brand(tmp_path_factory):
-    """A real photo enlarged to 3200 px with "HEINEKEN" 19 px high: about 4 px where the scan's text detector sees it
-    (`[text] detect_side`), about 12 px for the close look's (`[selection] close_look_text_side`)."""
+    """A real photo enlarged to 3200 px with "HEINEKEN" 23 px high: about 5 px where the scan's text detector sees it
+    (`[text] detect_side`), about 14 px for the close look's (`[selection] close_look_text_side`) and 7 px for its
+    find pass (`[text_regions] close_look_find_side`), which must point at it."""
     folder = tmp_path_factory.mktemp("small_brand")
     image = cv2.imread(str(SAMPLES / "group_three_smiling.jpg"))
     image = cv2.resize(image, None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
-    cv2.putText(image, "HEINEKEN", BRAND_AT, cv2.FONT_HERSHEY_DUPLEX, 0.7, (255, 255, 255), 1, cv2.LINE_AA)
+    cv2.putText(image, "HEINEKEN", BRAND_AT, cv2.FONT_HERSHEY_DUPLEX, 0.85, (255, 255, 255), 1, cv2.LINE_AA)
     cv2.imwrite(str(folder / "camp.jpg"), image, [cv2.IMWRITE_JPEG_QUALITY, 92])
     return folder
 
