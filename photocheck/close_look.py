@@ -3,12 +3,14 @@
 Small, distant lettering (a shop sign, a brand on a T-shirt, about 15 px high) is only read when the text detector
 sees the photo enlarged (`[selection] close_look_text_side`, against `[text] detect_side` for every photo): too slow
 for a whole scan, affordable for the dozen photos a selection recommends. The text of
-the picks and the next best candidates is read again with that setting and re-judged, and the selection runs again:
-a photo whose close look reveals a red flag drops out and the next candidate takes its place, to be looked at in the
-next round, until every pick has had its close look (at most `close_look_rounds` rounds).
+the picks (and, while a worker would idle, the next best candidates) is read again with that setting and re-judged,
+and the selection runs again: a photo whose close look reveals a red flag drops out and the next candidate takes its
+place, to be looked at in the next round, until every pick has had its close look (at most `close_look_rounds`
+rounds).
 
 Only the text is read again (:func:`photocheck.analysis.pipeline.reread_texts`): the photo is decoded once at the close-look
-size and only the OCR runs, where `[text_regions] close_look_places` says text can be, in tiles of bounded size; the
+size and only the OCR runs, where `[text_regions] close_look_places` says text can be, in tiles of bounded size, and
+only in the tiles where the detector finds text when it sees the whole photo at `close_look_find_side`; the
 faces, objects and scene of the first look stay. The photos are read in the flow's worker processes (both cores; their
 OCR engine is loaded once, for the scan), so the memory of the whole run stays bounded. The reading is stored in the
 analysis cache under a version of its own (the close-look settings, marked text-only), so a repeated selection reuses
@@ -45,7 +47,8 @@ from photocheck.workers import Reread, WorkerPool
 
 # The photos to look at closely -> the same photos analysed with the close-look settings and judged (any order). A
 # photo that cannot be read again comes back failed (`analysis.ok` False) and keeps its first look; an exception
-# fails the whole close look, and every pick not yet looked at keeps its first look.
+# fails the whole close look, and every pick not yet looked at keeps its first look. Its `workers` attribute, when it
+# has one, says how many photos it reads at once.
 Reanalyse = Callable[[list[PhotoResult]], list[PhotoResult]]
 OUTRANKED = "selection.reject.outranked"
 
@@ -74,6 +77,7 @@ class TextRereader:
         self.closer = close_look_config(config)
         self.context = judging_context(config)
         self.pool = pool or WorkerPool(config, 1)
+        self.workers = self.pool.workers
         self.seconds = 0.0
 
     def __call__(self, photos: list[PhotoResult]) -> list[PhotoResult]:
@@ -120,8 +124,9 @@ def look_closely(
     describe: Describe | None = None,
     allow_listed: bool = False,
 ) -> tuple[ScanResult, Selection]:
-    """Select, look closely at the picks (and the next `close_look_extra` candidates) not looked at yet, select
-    again; repeat until every pick has had its close look or `close_look_rounds` rounds are done.
+    """Select, look closely at the picks not looked at yet (and, while workers would idle, the next candidates, at
+    most `close_look_extra`: see :func:`_look_set`), select again; repeat until every pick has had its close look or
+    `close_look_rounds` rounds are done.
 
     A photo that cannot be looked at keeps its first look, with the reason in `failures`; an exception from
     `reanalyse` ends the close look, and every photo it was meant to look at keeps its first look with that reason.
@@ -133,8 +138,9 @@ def look_closely(
     tried: set[str] = set()
     error: str | None = None  # why the whole close look stopped
     current, selection, rounds = result, select(result, config, top, per_day, describe, allow_listed), 0
+    workers = max(1, getattr(reanalyse, "workers", 1))
     while rounds < settings.close_look_rounds and any(pick.path not in tried for pick in selection.picks):
-        wanted = [path for path in _look_set(selection, settings.close_look_extra) if path not in tried]
+        wanted = _look_set(selection, tried, settings.close_look_extra, workers)
         rounds += 1
         tried.update(wanted)
         try:
@@ -159,13 +165,16 @@ def look_closely(
     return dataclasses.replace(current, tool=dict(current.tool, close_look=summary)), selection
 
 
-def _look_set(selection: Selection, extra: int) -> list[str]:
-    """The picks, then the `extra` best-ranked candidates that were only outranked (the likeliest replacements)."""
+def _look_set(selection: Selection, tried: set[str], extra: int, workers: int) -> list[str]:
+    """The picks not `tried` yet, then at most `extra` of the best-ranked candidates that were only outranked (the
+    likeliest replacements, not tried yet), only as many as keep all `workers` busy: they cost no time then, and
+    a pick dropped in this round may find its replacement already looked at."""
+    picks = [pick.path for pick in selection.picks if pick.path not in tried]
     outranked = sorted(
         ((-reason.values["value"], rejection.path) for rejection in selection.rejected for reason in rejection.reasons
-         if reason.code == OUTRANKED),
+         if reason.code == OUTRANKED and rejection.path not in tried),
     )
-    return [pick.path for pick in selection.picks] + [path for _, path in outranked[:extra]]
+    return picks + [path for _, path in outranked[:min(extra, -len(picks) % workers)]]
 
 
 def _explain(

@@ -41,8 +41,8 @@ def advertising() -> Flag:
 class FakeCloseLook:
     """Re-analyses by rule: the photos in `branded` turn out to carry a brand; the others read "KSA" only."""
 
-    def __init__(self, branded: set[str]):
-        self.branded = branded
+    def __init__(self, branded: set[str], workers: int = 1):
+        self.branded, self.workers = branded, workers
         self.calls: list[list[str]] = []
 
     def __call__(self, photos: list[PhotoResult]) -> list[PhotoResult]:
@@ -64,14 +64,19 @@ def event():
     return scan_of(*(photo(name, unit(seed), score=score) for seed, (name, score) in enumerate(SCORES.items())))
 
 
-@pytest.mark.parametrize("extra, rounds", [(0, 2), (1, 1)])
-def test_a_pick_with_a_brand_found_up_close_is_replaced_and_every_pick_is_checked(config, extra, rounds):
-    fake = FakeCloseLook({"a.jpg"})
+@pytest.mark.parametrize("workers, extra, rounds", [
+    (1, 4, 2),  # one photo at a time: no candidate is read ahead, the replacement waits for round 2
+    (3, 0, 2),  # a worker idles, but no extra candidate is allowed
+    (3, 1, 1),  # the idle worker reads the next candidate, the likeliest replacement
+    (2, 4, 2),  # both workers busy with the two picks: nothing is read ahead
+])
+def test_a_pick_with_a_brand_found_up_close_is_replaced_and_every_pick_is_checked(config, workers, extra, rounds):
+    fake = FakeCloseLook({"a.jpg"}, workers)
     result, selection = look_closely(
         event(), settings(config, close_look_extra=extra, close_look_rounds=4), fake, top=2
     )
     assert [pick.path for pick in selection.picks] == ["b.jpg", "c.jpg"]
-    assert len(fake.calls) == rounds and fake.calls[0][:2] == ["a.jpg", "b.jpg"]
+    assert len(fake.calls) == rounds and fake.calls[0] == ["a.jpg", "b.jpg", "c.jpg"][:2 + (rounds == 1)]
     assert all(pick.close_look is not None and pick.close_look.texts == ["KSA"] for pick in selection.picks)
     assert all(pick.reasons[-1].code == "selection.pick.close_look" for pick in selection.picks)
     [dropped] = [r for r in selection.rejected if r.path == "a.jpg"]
@@ -132,12 +137,13 @@ BRAND_AT = (200, 2000)  # where the small brand is drawn, in the photo's pixels
 
 @pytest.fixture(scope="module")
 def small_brand(tmp_path_factory):
-    """A real photo enlarged to 3200 px with "HEINEKEN" 19 px high: about 4 px where the scan's text detector sees it
-    (`[text] detect_side`), about 12 px for the close look's (`[selection] close_look_text_side`)."""
+    """A real photo enlarged to 3200 px with "HEINEKEN" 23 px high: about 5 px where the scan's text detector sees it
+    (`[text] detect_side`), about 14 px for the close look's (`[selection] close_look_text_side`) and 7 px for its
+    find pass (`[text_regions] close_look_find_side`), which must point at it."""
     folder = tmp_path_factory.mktemp("small_brand")
     image = cv2.imread(str(SAMPLES / "group_three_smiling.jpg"))
     image = cv2.resize(image, None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
-    cv2.putText(image, "HEINEKEN", BRAND_AT, cv2.FONT_HERSHEY_DUPLEX, 0.7, (255, 255, 255), 1, cv2.LINE_AA)
+    cv2.putText(image, "HEINEKEN", BRAND_AT, cv2.FONT_HERSHEY_DUPLEX, 0.85, (255, 255, 255), 1, cv2.LINE_AA)
     cv2.imwrite(str(folder / "camp.jpg"), image, [cv2.IMWRITE_JPEG_QUALITY, 92])
     return folder
 

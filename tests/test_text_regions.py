@@ -16,7 +16,9 @@ import pytest
 
 from photocheck.analysis.loading import load_photo
 from photocheck.analysis.pipeline import read_texts
-from photocheck.analysis.text_regions import Region, build_mosaic, grown, likely_regions, read_likely_text, tiles
+from photocheck.analysis.text_regions import (
+    Region, build_mosaic, grown, joined_across_tiles, likely_regions, read_likely_text, read_tiles, tiles, with_text,
+)
 from photocheck.judges.flags import judge_flags
 from photocheck.models.text_reader import has_latin_letter_or_digit
 from photocheck.records.analysis import Box, TextLine
@@ -159,3 +161,122 @@ def test_a_small_photo_enlarged_for_the_close_look_keeps_the_tile_budget_once_en
     cut = tiles([Box(0, 0, 1000, 750)], settings, zoom=2.0)  # read as if 2000 x 1500
     assert len(cut) == len(tiles([Box(0, 0, 2000, 1500)], settings))
     assert all(tile.area * 2.0**2 <= settings.close_look_tile_pixels + 1 for tile in cut)
+
+
+def _quad(x1, y1, x2, y2):
+    return np.float32([[x1, y1], [x2, y1], [x2, y2], [x1, y2]])
+
+
+def _boxes(quads) -> list[tuple[float, ...]]:
+    return sorted(tuple(float(v) for v in (*quad.min(axis=0), *quad.max(axis=0))) for quad in quads)
+
+
+def test_a_line_cut_by_a_tile_edge_is_joined_with_its_other_part_and_nothing_else():
+    left, right = Box(0, 0, 731, 1500), Box(635, 0, 1365, 1500)  # two tiles overlapping by 96 px
+    found = [
+        (0, _quad(480, 672, 726, 705)),  # a line cut by the left tile's right edge (boxes stop short of it)...
+        (1, _quad(639, 670, 857, 707)),  # ... and its part in the next tile, cut by that tile's left edge
+        (0, _quad(480, 720, 726, 750)),  # the line below it, cut, with no other part: stays apart
+        (1, _quad(900, 100, 1000, 130)),  # a line inside one tile
+        (0, _quad(660, 300, 700, 330)),  # a line in the overlap, read whole by both tiles: not cut, kept as read
+        (1, _quad(660, 300, 700, 330)),
+    ]
+    boxes = _boxes(joined_across_tiles(found, [left, right], 1365, 1500))
+    assert boxes == [(480.0, 670.0, 857.0, 707.0), (480.0, 720.0, 726.0, 750.0),
+                     (660.0, 300.0, 700.0, 330.0), (660.0, 300.0, 700.0, 330.0), (900.0, 100.0, 1000.0, 130.0)]
+
+
+def test_a_box_at_the_photos_own_edge_is_not_cut_and_tall_text_joins_across_a_horizontal_edge():
+    top, bottom = Box(0, 0, 800, 560), Box(0, 464, 800, 1000)
+    found = [
+        (0, _quad(0, 100, 200, 130)),  # at the photo's left edge: no inner edge, never joined
+        (1, _quad(300, 600, 400, 620)),
+        (0, _quad(500, 420, 560, 559)),  # tall letters cut by the top tile's bottom edge...
+        (1, _quad(498, 465, 562, 620)),  # ... and their lower part in the tile below
+    ]
+    boxes = _boxes(joined_across_tiles(found, [top, bottom], 800, 1000))
+    assert boxes == [(0.0, 100.0, 200.0, 130.0), (300.0, 600.0, 400.0, 620.0), (498.0, 420.0, 562.0, 620.0)]
+
+
+def test_the_close_look_reads_a_sign_that_a_tile_edge_cuts_in_two_as_one_line(analyzer, config):
+    rgb = np.full((1500, 2000, 3), 200, np.uint8)
+    cuts = tiles([Box(0, 0, 2000, 1500)], config.text_regions)
+    edge = int(cuts[0].x2)  # the first tile's right edge, inside the sign
+    scale = cv2.getFontScaleFromHeight(FONT, 30, 2)
+    (width, _), _ = cv2.getTextSize("WONDERLAND MARKET", FONT, scale, 2)
+    cv2.putText(rgb, "WONDERLAND MARKET", (edge - width // 2, 700), FONT, scale, (20, 20, 20), 2, cv2.LINE_AA)
+    read = read_tiles(analyzer.text_reader, rgb, cuts, [], config.text_regions)
+    assert [line.text for line in read] == ["WONDERLAND MARKET"]
+
+
+def test_the_tiles_with_text_are_those_where_the_map_reaches_the_threshold():
+    boxes = [Box(0, 0, 1000, 800), Box(900, 0, 2000, 800), Box(0, 700, 1000, 1500), Box(900, 700, 2000, 1500)]
+    found = np.zeros((750, 1000), np.float32)  # the map of a 2000 x 1500 image seen at 1000 px
+    found[100, 300] = 0.002  # a faint response in the first tile only
+    found[600, 300] = 0.0005  # below the threshold: nothing
+    assert with_text(boxes, found, 0.001, 2000, 1500) == [0]
+    found[370, 480] = 0.9  # where the four tiles overlap
+    assert with_text(boxes, found, 0.001, 2000, 1500) == [0, 1, 2, 3]
+    assert with_text(boxes, np.zeros((750, 1000), np.float32), 0.001, 2000, 1500) == []
+
+
+class CountingReader:
+    """The real reader, counting the tiles its detector reads."""
+
+    def __init__(self, reader):
+        self.reader, self.detect_side, self.tiles = reader, reader.detect_side, []
+
+    def detect(self, rgb, detect_side):
+        self.tiles.append(rgb.shape[:2])
+        return self.reader.detect(rgb, detect_side)
+
+    def __getattr__(self, name):
+        return getattr(self.reader, name)
+
+
+def test_the_close_look_reads_only_the_tiles_the_find_pass_points_at_and_follows_a_cut_line(analyzer, config):
+    rgb = np.full((1500, 2000, 3), 170, np.uint8) + np.random.default_rng(1).integers(0, 20, (1500, 2000, 1), np.uint8)
+    cuts = tiles([Box(0, 0, 2000, 1500)], config.text_regions)
+    edge = int(cuts[0].x2)
+    scale = cv2.getFontScaleFromHeight(FONT, 30, 2)
+    (width, _), _ = cv2.getTextSize("WONDERLAND MARKET", FONT, scale, 2)
+    cv2.putText(rgb, "WONDERLAND MARKET", (edge - width // 3, 250), FONT, scale, (20, 20, 20), 2, cv2.LINE_AA)
+    reader = CountingReader(analyzer.text_reader.at_side(2000))
+    found = reader.text_map(rgb, config.text_regions.close_look_find_side)
+    start = with_text(cuts, found, config.text_regions.close_look_find_threshold, 2000, 1500)
+    assert 0 < len(start) < len(cuts)  # the blank wall's tiles are left out
+    read = read_tiles(reader, rgb, cuts, [], config.text_regions, 1.0, start)
+    assert [line.text for line in read] == ["WONDERLAND MARKET"]
+    assert len(start) <= len(reader.tiles) <= 4  # the tiles of the sign (and a tile the line runs into), no other
+    blank = np.full((1500, 2000, 3), 170, np.uint8)
+    assert with_text(cuts, reader.text_map(blank, 1000), 0.001, 2000, 1500) == []
+
+
+class InkReader:
+    """A stand-in reader: its detector finds the bounding box of the black pixels of each tile it is given, its
+    recogniser reads every box as "INK"."""
+
+    def __init__(self):
+        self.tiles, self.recognised = [], []
+
+    def detect(self, rgb, detect_side):
+        self.tiles.append(rgb.shape[:2])
+        ys, xs = np.nonzero(rgb[:, :, 0] == 0)
+        return [_quad(xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)] if len(xs) else []
+
+    def recognise(self, bgr, quads):
+        self.recognised.append(len(quads))
+        return [TextLine("INK", Box(*(float(v) for v in (*q.min(axis=0), *q.max(axis=0)))), 0.9) for q in quads]
+
+
+def test_a_line_cut_by_the_edge_of_a_tile_read_leads_to_the_tile_it_runs_into(config):
+    rgb = np.full((1500, 2000, 3), 255, np.uint8)
+    rgb[300:330, 600:1000] = 0  # a line across the first tile's right edge (x 731) into the second tile
+    cuts = [Box(0, 0, 731, 564), Box(635, 0, 1366, 564), Box(1270, 0, 2000, 564), Box(0, 468, 731, 1032)]
+    reader = InkReader()
+    read = read_tiles(reader, rgb, cuts, [], config.text_regions, 1.0, start=[0])
+    assert len(reader.tiles) == 2  # the first tile, then the one the line runs into; not the others
+    assert [(line.text, line.box) for line in read] == [("INK", Box(600, 300, 1000, 330))]  # joined, read once
+    assert reader.recognised == [1]
+    reader = InkReader()
+    assert read_tiles(reader, rgb, cuts, [], config.text_regions, 1.0, start=[2, 3]) == [] and len(reader.tiles) == 2  # no ink there

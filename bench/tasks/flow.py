@@ -7,7 +7,8 @@ Builds a timing folder in a temporary folder (never in the project): every photo
 the JPEG's end, so no cache or duplicate check can skip it (the pixels stay the same). Then times, as a whole
 process started as a user starts it, `python -m photocheck check FOLDER --no-cache --out OUT`: wall time, photos per
 second, the peak of the summed resident memory of the process and all its children (bench/tasks/speed.py's sampler),
-and the seconds of each stage as the run recorded them (the JSON's `tool.timings`). `--config FILE` is passed on
+and the seconds of each stage as the run recorded them (the JSON's `tool.timings`), with the photos the close look
+read and its rounds (`tool.close_look`) and its wall seconds per photo read. `--config FILE` is passed on
 to photocheck (other settings measured the same way).
 
 `--peer`: the same folder through Best Photo Picker (`bpp run --k 50 --gallery --workers 2`, its analysis cache
@@ -75,6 +76,7 @@ class Photocheck:
         self.folder, self.out, self.photos = folder, work / "photocheck-out", photos
         self.settings = ["--config", str(Path(config).resolve())] if config else []
         self.stages: list[dict[str, float]] = []
+        self.looks: list[dict] = []  # the JSON's tool.close_look of each run: photos read, rounds
 
     def run(self) -> tuple[float, float]:
         shutil.rmtree(self.out, ignore_errors=True)
@@ -85,6 +87,7 @@ class Photocheck:
         if analysed != self.photos:
             raise SystemExit(f"photocheck analysed {analysed} of {self.photos} photos")
         self.stages.append(document["tool"]["timings"])
+        self.looks.append(document["tool"].get("close_look") or {})
         return measured
 
 
@@ -126,6 +129,7 @@ def run(dataset: Path, options: list[str]) -> dict:
             for contender in contenders:  # warm-up: file cache, model files, the peer's first-run set-up
                 contender.run()
             photocheck.stages.clear()
+            photocheck.looks.clear()
         measured: dict[str, list[tuple[float, float]]] = {contender.name: [] for contender in contenders}
         for _ in range(runs):
             for contender in contenders:  # alternating: load on the machine hits both alike
@@ -134,6 +138,12 @@ def run(dataset: Path, options: list[str]) -> dict:
 
     for stage in STAGES:
         metrics[f"stage_{stage}_seconds"] = statistics.median(timings.get(stage, 0.0) for timings in photocheck.stages)
+    read = [look.get("photos", 0) for look in photocheck.looks]
+    metrics["close_look_photos_median"] = statistics.median(read)
+    metrics["close_look_rounds_median"] = statistics.median(look.get("rounds", 0) for look in photocheck.looks)
+    metrics["close_look_seconds_per_photo_read"] = statistics.median(
+        timings.get("close_look", 0.0) / photos_read for timings, photos_read in zip(photocheck.stages, read) if photos_read
+    ) if any(read) else 0.0
     for name, values in measured.items():
         metrics[f"{name}_seconds_median"] = statistics.median(seconds for seconds, _ in values)
         metrics[f"{name}_peak_rss_mb_max"] = round(max(peak for _, peak in values), 1)

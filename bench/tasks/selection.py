@@ -24,7 +24,9 @@ Counted over the picks (labels "unsure" are counted apart, never as clean):
 - `uniform_share_*`: share labelled `uniform_visible` yes, picks against the folder (target: picks ≥ folder);
 - `smiling_faces_mean_*`: labelled smiling faces per photo ("~N" and ">N" count as N and N+1);
 - `folder_people_*`: the folder's recognisable faces grouped into people (photocheck/people_shown.py), and how many
-  of them the picks show.
+  of them the picks show;
+- `*_close_look_photos`, `*_close_look_rounds`: the photos the close look read (in a pool of the default number of
+  worker processes, as the flow's close look) and its rounds (summed over the sources for `per_source`).
 With `--list K`, K recognisable faces of the folder (seeded random choice) are put on the consent list, each from its
 own face, and every photo is judged with that list: how many photos show a listed child (and could), and how many
 folder picks have a recognisable face at or above `[consent] match_similarity` to a listed child, counted from the
@@ -52,6 +54,7 @@ from photocheck.records.selection import Selection
 from photocheck.scan import scan_files
 from photocheck.selection import select
 from photocheck.user_dirs import user_cache_dir
+from photocheck.workers import WorkerPool, default_workers
 
 GROUP_MIN = 4
 CLEAR_ADVERTISING_WHERE = ("background", "product")
@@ -91,15 +94,18 @@ def _smiles(row: dict) -> float | None:
     return parse_count(row["smiling_faces"]).value
 
 
-def _selections(result: ScanResult, root: Path, config, top: int) -> tuple[Selection, Selection, float]:
-    """The first look's selection, the close look's (with the people its picks show), and the close look's seconds."""
+def _selections(
+    result: ScanResult, root: Path, config, top: int, pool: WorkerPool
+) -> tuple[Selection, Selection, float, dict]:
+    """The first look's selection, the close look's (with the people its picks show), the close look's seconds and
+    its summary (`tool.close_look`: photos read, rounds). The close look reads in `pool`, as the flow's does."""
     people = group_people(result, config.selection.same_face_similarity)
     first_look = select(result, config, top=top, describe=people.describe)
     started = time.perf_counter()
-    reread = TextRereader(root, config, cache=user_cache_dir())
-    _, selection = look_closely(result, config, reread, top=top, describe=people.describe)
+    reread = TextRereader(root, config, pool=pool, cache=user_cache_dir())
+    looked, selection = look_closely(result, config, reread, top=top, describe=people.describe)
     selection.coverage = coverage(people, [pick.path for pick in selection.picks])
-    return first_look, selection, time.perf_counter() - started
+    return first_look, selection, time.perf_counter() - started, looked.tool["close_look"]
 
 
 def _with_consent_list(config, result: ScanResult, count: int):
@@ -172,11 +178,18 @@ def run(dataset: Path, options: list[str]) -> dict:
         config, result = _with_consent_list(config, result, listed)
 
     metrics: dict = {"sets": ",".join(sets), "sources": len({row["source"] for row in rows})}
-    first, selection, seconds = _selections(result, eval_root, config, top)
+    with WorkerPool(config, default_workers(config)) as pool:
+        _measure(metrics, result, rows, by_path, eval_root, config, top, per_source_top, listed, pool)
+    return metrics
+
+
+def _measure(metrics, result, rows, by_path, eval_root, config, top, per_source_top, listed, pool) -> None:
+    first, selection, seconds, look = _selections(result, eval_root, config, top, pool)
     rows_of = lambda picks: [by_path[pick.path] for pick in picks]  # noqa: E731
     _count_picks(metrics, "folder", rows, rows_of(selection.picks), rows_of(first.picks),
                  [bool(pick.checks) for pick in selection.picks])
     metrics["folder_close_look_seconds"] = round(seconds, 1)
+    metrics["folder_close_look_photos"], metrics["folder_close_look_rounds"] = look["photos"], look["rounds"]
     metrics["folder_people_in_folder"] = selection.coverage.people
     metrics["folder_people_shown_by_picks"] = selection.coverage.shown
     if listed:
@@ -185,10 +198,13 @@ def run(dataset: Path, options: list[str]) -> dict:
     totals: dict[str, list] = defaultdict(list)
     for source in sorted({row["source"] for row in rows}):
         photos = [photo for photo in result.photos if by_path[photo.analysis.path]["source"] == source]
-        first, selection, _ = _selections(ScanResult(result.root, photos), eval_root, config, per_source_top)
+        first, selection, _, look = _selections(ScanResult(result.root, photos), eval_root, config, per_source_top, pool)
+        totals["looked"].append(look["photos"])
+        totals["rounds"].append(look["rounds"])
         totals["rows"] += [by_path[photo.analysis.path] for photo in photos]
         totals["picked"] += rows_of(selection.picks)
         totals["first"] += rows_of(first.picks)
         totals["checked"] += [bool(pick.checks) for pick in selection.picks]
     _count_picks(metrics, "per_source", totals["rows"], totals["picked"], totals["first"], totals["checked"])
-    return metrics
+    metrics["per_source_close_look_photos"], metrics["per_source_close_look_rounds"] = \
+        sum(totals["looked"]), sum(totals["rounds"])

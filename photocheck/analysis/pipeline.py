@@ -12,7 +12,7 @@ from photocheck.analysis import image_stats
 from photocheck.analysis.loading import LoadedPhoto, PhotoLoadError, load_photo
 from photocheck.analysis.regions import analyse_regions
 from photocheck.analysis.text_lines import merged
-from photocheck.analysis.text_regions import grown, read_likely_text, read_tiles, tiles
+from photocheck.analysis.text_regions import grown, read_likely_text, read_tiles, tiles, with_text
 from photocheck.analysis.thumbnails import thumbnail_jpeg
 from photocheck.analysis.torso import sample_torsos
 from photocheck.config import Config
@@ -146,7 +146,9 @@ def reread_texts(reader: TextReader, path: Path, analysis: PhotoAnalysis, config
     then, at the detector's size (a smaller photo enlarged) and in tiles of bounded size, the places around the lines
     the first look and the band read, and, unless the setting is "text", the objects the first look found (people:
     print on clothes; bottles, cans) or, with "frame", the whole photo. A first look that found no face and no object
-    cannot point anywhere: the whole photo is read then.
+    cannot point anywhere: the whole photo is read then. With `close_look_find_side`, the detector first sees the
+    whole photo at that smaller size, and only the tiles where it finds text (`close_look_find_threshold`) are read,
+    with every tile a line read there runs into (:func:`read_tiles`).
     """
     try:
         photo = load_photo(path, reader.detect_side, config.loading.max_megapixels)
@@ -166,7 +168,12 @@ def reread_texts(reader: TextReader, path: Path, analysis: PhotoAnalysis, config
     seen = [replace(line, box=line.box.scaled(to_photo)) for line in band]
     # A photo smaller than the close-look size is enlarged for the detector, as one read of the whole photo would be.
     zoom = max(1.0, min(reader.detect_side, DETECTOR_MAX_SIDE) / max(height, width))
-    read = read_tiles(reader, photo.rgb, tiles(places, settings, zoom), seen, settings, zoom)
+    cut = tiles(places, settings, zoom)
+    start = None
+    if settings.close_look_find_side > 0:  # only the tiles where the detector sees text at a smaller size
+        found = reader.text_map(photo.rgb, settings.close_look_find_side)
+        start = with_text(cut, found, settings.close_look_find_threshold, width, height)
+    read = read_tiles(reader, photo.rgb, cut, seen, settings, zoom, start)
     closer = band + [replace(line, box=line.box.scaled(photo.scale)) for line in read]
     # The first look's lines stay unless read again: enlarging a small photo can lose a line read at working size.
     return replace(analysis, texts=merged(closer, analysis.texts, settings))

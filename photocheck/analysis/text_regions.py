@@ -224,18 +224,125 @@ def tiles(places: list[Box], settings: Section, zoom: float = 1.0) -> list[Box]:
 
 
 def read_tiles(
-    reader: TextReader, rgb: np.ndarray, boxes: list[Box], seen: list[TextLine], settings: Section, zoom: float = 1.0
+    reader: TextReader, rgb: np.ndarray, boxes: list[Box], seen: list[TextLine], settings: Section,
+    zoom: float = 1.0, start: list[int] | None = None,
 ) -> list[TextLine]:
-    """Lines read in each tile, the detector seeing it enlarged `zoom` times, in the pixels of `rgb`; a line that
-    repeats one of `seen` or of another tile (tiles overlap; `settings`: [text_regions]) is left out."""
-    found: list[TextLine] = []
-    for box in boxes:
-        x1, y1, x2, y2 = int(box.x1), int(box.y1), int(np.ceil(box.x2)), int(np.ceil(box.y2))
-        crop = rgb[y1:y2, x1:x2]
-        if min(crop.shape[:2]) < 8:
+    """Lines read in the tiles `boxes` of `rgb`, the detector seeing each tile enlarged `zoom` times, in the pixels of
+    `rgb`: the tiles `start` (all of them by default), then each other tile a line read so far runs into (a line
+    reaching an inner edge of its tile, :func:`_cut_by`), until no line does. The detector runs per tile, the
+    recogniser once on the lines of all tiles: a line cut by a tile's edge is joined with its other part read in the
+    next tile (:func:`joined_across_tiles`), so it is read whole. A line that repeats one of `seen` or another line
+    (`settings`: [text_regions]) is left out."""
+    height, width = rgb.shape[:2]
+    cut = [_whole_pixels(box, width, height) for box in boxes]
+    todo = list(range(len(cut))) if start is None else sorted(set(start))
+    done: set[int] = set()
+    found: list[tuple[int, np.ndarray]] = []  # (tile, quadrilateral in the pixels of rgb)
+    while todo:
+        index = todo.pop(0)
+        done.add(index)
+        tile = cut[index]
+        x1, y1, x2, y2 = int(tile.x1), int(tile.y1), int(tile.x2), int(tile.y2)
+        if min(x2 - x1, y2 - y1) < 8:
             continue
-        for line in sorted(reader.read(crop, round(max(crop.shape[:2]) * zoom)), key=lambda line: -line.score):
-            placed = TextLine(line.text, line.box.shifted(x1, y1), line.score)
-            if not repeats(placed, seen + found, settings):
-                found.append(placed)
+        crop = rgb[y1:y2, x1:x2]
+        quads = [quad + np.float32([x1, y1]) for quad in reader.detect(crop, round(max(crop.shape[:2]) * zoom))]
+        found += [(index, quad) for quad in quads]
+        for quad in quads:
+            box = _box(quad)
+            if any(_cut_by(box, tile, width, height)):
+                reach = max(EDGE, box.height)
+                beyond = Box(box.x1 - reach, box.y1 - reach, box.x2 + reach, box.y2 + reach)
+                todo += [other for other, place in enumerate(cut)
+                         if other not in done and other not in todo and place.intersection(beyond) > 0]
+    quads = joined_across_tiles(found, cut, width, height)
+    kept: list[TextLine] = []
+    for line in sorted(reader.recognise(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), quads), key=lambda line: -line.score):
+        if not repeats(line, seen + kept, settings):
+            kept.append(line)
+    return kept
+
+
+def _whole_pixels(box: Box, width: int, height: int) -> Box:
+    return Box(int(box.x1), int(box.y1), min(width, int(np.ceil(box.x2))), min(height, int(np.ceil(box.y2))))
+
+
+def with_text(boxes: list[Box], probabilities: np.ndarray, threshold: float, width: int, height: int) -> list[int]:
+    """The indices of the `boxes` (in the pixels of an image `width` x `height`) where the text detector's map
+    `probabilities` of that image reaches `threshold` anywhere."""
+    sx, sy = probabilities.shape[1] / width, probabilities.shape[0] / height
+    found = []
+    for index, box in enumerate(boxes):
+        x1, y1 = int(box.x1 * sx), int(box.y1 * sy)
+        x2, y2 = max(x1 + 1, int(np.ceil(box.x2 * sx))), max(y1 + 1, int(np.ceil(box.y2 * sy)))
+        if float(probabilities[y1:y2, x1:x2].max(initial=0.0)) >= threshold:
+            found.append(index)
     return found
+
+
+# A box detected within this share of its own height (or EDGE pixels) of an inner edge of its tile is cut by it: the
+# detector's boxes stop a few pixels short of an image's edge.
+EDGE, EDGE_SHARE = 2.0, 0.5
+SAME_ROW = 0.5  # two parts of one cut line overlap across the cut by at least this share of the smaller one
+
+
+def _box(quad: np.ndarray) -> Box:
+    (x1, y1), (x2, y2) = quad.min(axis=0), quad.max(axis=0)
+    return Box(float(x1), float(y1), float(x2), float(y2))
+
+
+def _cut_by(box: Box, tile: Box, width: int, height: int) -> tuple[bool, bool]:
+    """Whether `box`, detected in `tile`, reaches one of its inner edges: a left or right one (cut across its
+    width), a top or bottom one (cut across its height). The photo's own edges cut nothing."""
+    near = max(EDGE, EDGE_SHARE * box.height)
+    across_width = (box.x1 <= tile.x1 + near and tile.x1 > 0) or (box.x2 >= tile.x2 - near and tile.x2 < width)
+    across_height = (box.y1 <= tile.y1 + near and tile.y1 > 0) or (box.y2 >= tile.y2 - near and tile.y2 < height)
+    return across_width, across_height
+
+
+def _overlap(a1: float, a2: float, b1: float, b2: float) -> float:
+    return max(0.0, min(a2, b2) - max(a1, b1))
+
+
+def joined_across_tiles(
+    found: list[tuple[int, np.ndarray]], tiles: list[Box], width: int, height: int
+) -> list[np.ndarray]:
+    """The quadrilaterals `found` (each with the index of the tile it was detected in), with the parts of a line that
+    tiles cut joined into one box: a box touching an inner edge of its tile is joined with each overlapping box of
+    another tile on the same row (cut across its width: they overlap vertically by SAME_ROW of the smaller one) or
+    column (cut across its height), and so on until nothing joins. A line read whole in one tile and in part in the
+    next is joined too (one box, one reading)."""
+    boxes = [_box(quad) for _, quad in found]
+    parent = list(range(len(found)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, (tile_i, _) in enumerate(found):
+        across_width, across_height = _cut_by(boxes[i], tiles[tile_i], width, height)
+        if not (across_width or across_height):
+            continue
+        a = boxes[i]
+        for j, (tile_j, _) in enumerate(found):
+            b = boxes[j]
+            if tile_j == tile_i or a.intersection(b) <= 0:
+                continue
+            same_row = _overlap(a.y1, a.y2, b.y1, b.y2) >= SAME_ROW * min(a.height, b.height)
+            same_column = _overlap(a.x1, a.x2, b.x1, b.x2) >= SAME_ROW * min(a.width, b.width)
+            if (across_width and same_row) or (across_height and same_column):
+                parent[root(j)] = root(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(found)):
+        groups.setdefault(root(i), []).append(i)
+    quads = []
+    for members in groups.values():
+        if len(members) == 1:
+            quads.append(found[members[0]][1])
+            continue
+        x1, y1 = min(boxes[i].x1 for i in members), min(boxes[i].y1 for i in members)
+        x2, y2 = max(boxes[i].x2 for i in members), max(boxes[i].y2 for i in members)
+        quads.append(np.float32([[x1, y1], [x2, y1], [x2, y2], [x1, y2]]))
+    return quads

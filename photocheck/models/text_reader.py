@@ -71,7 +71,14 @@ class TextReader:
         """Text lines in the pixels of `rgb` (boxes axis-aligned around the detected quadrilaterals); the detector
         sees it at `detect_side` (default: the reader's), its own size when that is its long side."""
         bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)  # ~8x faster than copying a reversed-channel view
-        quads = self._detect(bgr, min(detect_side or self.detect_side, DETECTOR_MAX_SIDE))
+        return self.recognise(bgr, self._detect(bgr, min(detect_side or self.detect_side, DETECTOR_MAX_SIDE)))
+
+    def detect(self, rgb: np.ndarray, detect_side: int) -> list[np.ndarray]:
+        """The text quadrilaterals of :meth:`read` (float32, 4 x 2, in the pixels of `rgb`), not yet recognised."""
+        return self._detect(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), min(detect_side, DETECTOR_MAX_SIDE))
+
+    def recognise(self, bgr: np.ndarray, quads: list[np.ndarray]) -> list[TextLine]:
+        """The lines read in `quads` (in the pixels of `bgr`, a BGR image), as :meth:`read` keeps them."""
         if len(quads) == 0:
             return []
         height, width = bgr.shape[:2]
@@ -94,16 +101,27 @@ class TextReader:
         model session and the DB post-processing are rapidocr's.
         """
         height, width = bgr.shape[:2]
-        scale = side / max(height, width)
-        size = (_multiple_of_32(width * scale), _multiple_of_32(height * scale))
-        resized = shrink(bgr, size) if scale < 1.0 else cv2.resize(bgr, size, interpolation=cv2.INTER_CUBIC)
-        tensor = cv2.dnn.blobFromImage(resized, 1 / 127.5, mean=(127.5, 127.5, 127.5))  # (x / 255 - 0.5) / 0.5
+        probabilities, size = self._probabilities(bgr, side)
         detector = self.engine.text_det
-        probabilities = detector.infer(tensor)[0]
         quads, _ = detector.postprocess_op(probabilities, (size[1], size[0]))
         quads = detector.filter_tag_det_res(quads, (size[1], size[0]))
         to_photo = np.array([width / size[0], height / size[1]], dtype=np.float32)
         return [np.asarray(quad, dtype=np.float32) * to_photo for quad in quads]
+
+
+    def text_map(self, rgb: np.ndarray, detect_side: int) -> np.ndarray:
+        """The detector's probability of text at each pixel of `rgb` seen at `detect_side` (at most
+        DETECTOR_MAX_SIDE): a float map of the size the detector saw, covering the whole of `rgb`."""
+        probabilities, _ = self._probabilities(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), min(detect_side, DETECTOR_MAX_SIDE))
+        return probabilities[0, 0]
+
+    def _probabilities(self, bgr: np.ndarray, side: int) -> tuple[np.ndarray, tuple[int, int]]:
+        height, width = bgr.shape[:2]
+        scale = side / max(height, width)
+        size = (_multiple_of_32(width * scale), _multiple_of_32(height * scale))
+        resized = shrink(bgr, size) if scale < 1.0 else cv2.resize(bgr, size, interpolation=cv2.INTER_CUBIC)
+        tensor = cv2.dnn.blobFromImage(resized, 1 / 127.5, mean=(127.5, 127.5, 127.5))  # (x / 255 - 0.5) / 0.5
+        return self.engine.text_det.infer(tensor)[0], size
 
 
 def _multiple_of_32(length: float) -> int:
