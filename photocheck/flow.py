@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,7 +78,8 @@ def prepare_output_dir(directory: Path) -> None:
 
 @dataclass
 class Handover:
-    """What `select` writes besides its JSON: a report, copies of the picks (`blur_refused`: see export.py), sidecars."""
+    """What `select` writes besides its JSON: a report, copies of the picks (`blur_refused`: see export.py) and
+    sidecars."""
 
     report: Path | None = None
     export_dir: Path | None = None
@@ -124,8 +124,8 @@ def screen(
         if result.readable == 0:
             raise FlowError("error.none_readable", count=len(result.photos), path=scan_file or target)
         return select_people_closely(
-            result, config, target, top=top, per_day=per_day, close_look=close_look, cache=cache, progress=progress,
-            allow_listed=allow_listed, pool=pool,
+            result, config, target, pool, top=top, per_day=per_day, close_look=close_look, cache=cache,
+            progress=progress, allow_listed=allow_listed,
         )
 
 
@@ -133,6 +133,7 @@ def select_people_closely(
     result: ScanResult,
     config: Config,
     root: Path,
+    pool: WorkerPool,
     *,
     top: int | None = None,
     per_day: int | None = None,
@@ -140,24 +141,22 @@ def select_people_closely(
     cache: Path | None = None,
     progress: Progress | None = None,
     allow_listed: bool = False,
-    pool: WorkerPool | None = None,
 ) -> tuple[ScanResult, Selection]:
     """The selection (`allow_listed`: see selection.select), after the close look unless it is off (`close_look` False,
     or see close_look.is_on). Returns the scan result with the close-look analyses in place of the first ones, so
     every output shows what was read, and the time of each stage added to `tool.timings`: the grouping of the
-    folder's faces into people ("people", photocheck/people_shown.py), the close look (in `pool`, else in worker
-    processes started for it) and the rest of the selection ("grouping"). The selection says how many of the
-    folder's people the picks show."""
+    folder's faces into people ("people", photocheck/people_shown.py), the close look (in `pool`, the flow's worker
+    processes) and the rest of the selection ("grouping"). The selection says how many of the folder's people the
+    picks show."""
     started = time.perf_counter()
     people = group_people(result, config.selection.same_face_similarity)
     people_seconds = time.perf_counter() - started
     reread = None
     if close_look and is_on(config):
-        with nullcontext(pool) if pool is not None else WorkerPool(config, default_workers(config)) as workers:
-            reread = TextRereader(root, config, pool=workers, cache=cache, progress=progress)
-            result, selection = look_closely(
-                result, config, reread, top=top, per_day=per_day, describe=people.describe, allow_listed=allow_listed
-            )
+        reread = TextRereader(root, config, pool=pool, cache=cache, progress=progress)
+        result, selection = look_closely(
+            result, config, reread, top=top, per_day=per_day, describe=people.describe, allow_listed=allow_listed
+        )
     else:
         selection = select(result, config, top, per_day, people.describe, allow_listed)
     selection.coverage = coverage(people, [pick.path for pick in selection.picks])
@@ -193,7 +192,8 @@ def run(
     timings = result.tool["timings"]
     try:
         started = time.perf_counter()
-        write_atomic(report, html_report.render(result, selection, report_pictures(result, selection, target, config), config))
+        pictures = report_pictures(result, selection, target, config)
+        write_atomic(report, html_report.render(result, selection, pictures, config))
         timings["report"] = time.perf_counter() - started
         write_atomic(document, json_output.dumps(result, selection, timed=True))
     except OSError as exc:
@@ -205,7 +205,8 @@ def hand_over(result: ScanResult, selection: Selection, folder: Path, config: Co
     """`select`: write the report, the copies of the picks and the XMP sidecars that `handover` asks for."""
     handed = Handed()
     if handover.report is not None:
-        write_atomic(handover.report, html_report.render(result, selection, report_pictures(result, selection, folder, config), config))
+        pictures = report_pictures(result, selection, folder, config)
+        write_atomic(handover.report, html_report.render(result, selection, pictures, config))
         handed.report = handover.report
     if handover.export_dir is not None:
         handed.exported = export.export_picks(
