@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from photocheck.analysis.loading import load_photo
-from photocheck.analysis.pipeline import read_texts
+from photocheck.analysis.pipeline import read_texts, reread_texts
 from photocheck.analysis.text_regions import (
     Region, build_mosaic, grown, joined_across_tiles, likely_regions, read_likely_text, read_tiles, tiles, with_text,
 )
@@ -280,3 +280,35 @@ def test_a_line_cut_by_the_edge_of_a_tile_read_leads_to_the_tile_it_runs_into(co
     assert reader.recognised == [1]
     reader = InkReader()
     assert read_tiles(reader, rgb, cuts, [], config.text_regions, 1.0, start=[2, 3]) == [] and len(reader.tiles) == 2  # no ink there
+
+
+class MosaicCounter(CountingReader):
+    """Counts the backdrop band's reads (one mosaic each) besides the tiles."""
+
+    def __init__(self, reader):
+        super().__init__(reader)
+        self.mosaics = 0
+
+    def read(self, rgb, detect_side=None):
+        self.mosaics += 1
+        return self.reader.read(rgb, detect_side)
+
+
+def test_the_close_look_reads_the_band_only_where_it_enlarges_it_unless_told(tmp_path, analyzer, config):
+    image = cv2.imread(str(SAMPLES / "group_three_smiling.jpg"))
+    big = cv2.resize(image, None, fx=2000 / max(image.shape[:2]), fy=2000 / max(image.shape[:2]))
+    small = np.full_like(big, 150)  # the same group a quarter the size, far away in the middle of a wall
+    h, w = big.shape[0] // 4, big.shape[1] // 4
+    small[h * 2:h * 3, w * 2:w * 3] = cv2.resize(big, (w, h), interpolation=cv2.INTER_AREA)
+    # faces enlarged to 100 px high: the near group's (about 200 px at 2000) are not, the far group's (about 50) are
+    closer = config.with_overrides({"text": {"detect_side": 2000}, "text_regions": {"backdrop_face_target": 100}}, "test")
+    always = closer.with_overrides({"text_regions": {"close_look_band_unenlarged": True}}, "test")
+    reader = analyzer.text_reader.at_side(2000)
+    for name, rgb, band_read in (("near.jpg", big, False), ("far.jpg", small, True)):
+        cv2.imwrite(str(tmp_path / name), rgb)
+        first = analyzer.analyse(tmp_path / name, name)
+        assert first.faces
+        for settings, expected in ((closer, band_read), (always, True)):
+            counter = MosaicCounter(reader)
+            reread_texts(counter, tmp_path / name, first, settings)
+            assert counter.mosaics == int(expected), (name, expected)

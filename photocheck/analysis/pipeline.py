@@ -12,7 +12,7 @@ from photocheck.analysis import image_stats
 from photocheck.analysis.loading import LoadedPhoto, PhotoLoadError, load_photo
 from photocheck.analysis.regions import analyse_regions
 from photocheck.analysis.text_lines import merged
-from photocheck.analysis.text_regions import grown, read_likely_text, read_tiles, tiles, with_text
+from photocheck.analysis.text_regions import grown, likely_regions, read_likely_text, read_tiles, tiles, with_text
 from photocheck.analysis.thumbnails import thumbnail_jpeg
 from photocheck.analysis.torso import sample_torsos
 from photocheck.config import Config
@@ -142,7 +142,8 @@ def reread_texts(reader: TextReader, path: Path, analysis: PhotoAnalysis, config
     merged with the first look's lines, every other field kept; a photo that can no longer be read comes back failed.
 
     The photo is decoded once at the detector's size, never above its original size, and read only where text can
-    be (`[text_regions] close_look_places`): the backdrop band above the heads, enlarged (:func:`read_likely_text`),
+    be (`[text_regions] close_look_places`): the backdrop band above the heads, enlarged (:func:`read_likely_text`;
+    with "frame", only where it is enlarged, unless `close_look_band_unenlarged`),
     then, at the detector's size (a smaller photo enlarged) and in tiles of bounded size, the places around the lines
     the first look and the band read, and, unless the setting is "text", the objects the first look found (people:
     print on clothes; bottles, cans) or, with "frame", the whole photo. A first look that found no face and no object
@@ -158,7 +159,12 @@ def reread_texts(reader: TextReader, path: Path, analysis: PhotoAnalysis, config
     height, width = photo.rgb.shape[:2]
     to_photo = 1 / photo.scale
     faces = [face.box.scaled(to_photo) for face in analysis.faces]
-    band = read_likely_text(reader, photo, faces, analysis.texts, settings)
+    regions = likely_regions(width, height, faces, settings)
+    if settings.close_look_places == "frame" and not settings.close_look_band_unenlarged and all(
+            region.zoom <= 1.0 for region in regions):
+        band = []  # the band would be read at the size the frame's tiles are read at: the find pass decides there
+    else:
+        band = read_likely_text(reader, photo, faces, analysis.texts, settings)
     places = [grown(line.box.scaled(to_photo), settings.close_look_line_margin, width, height)
               for line in analysis.texts + band]
     if settings.close_look_places == "frame" or not (analysis.faces or analysis.objects):
