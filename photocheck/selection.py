@@ -8,6 +8,8 @@ the highest sum of weighted terms (verdict, score, new faces, novelty, time spre
 When in doubt, leave it out: a candidate with something for the leader to check (a weak red flag, or lettering that
 is neither a movement's name nor clearly harmless, photocheck/judges/lettering.py) competes only when no clean
 candidate is left, so it ranks below every clean one; when it is picked, the pick lists what to check, with boxes.
+What one photo shows is something to check on its near-duplicates too (:func:`checks_with_near_duplicates`), so a
+scene with a doubt does not come back clean through a copy whose reading missed it.
 
 "New faces" are the recognisable faces of a candidate showing people (photocheck/people_shown.py: the folder's faces
 grouped by identity descriptor) that no earlier pick shows. They are asked for a pool of candidates (the best
@@ -25,6 +27,7 @@ import numpy as np
 
 from photocheck.config import Config, Section
 from photocheck.i18n import DEFAULT_LANGUAGE, error_sentence, message, text
+from photocheck.judges.flags import evidence
 from photocheck.judges.lettering import unexplained_lettering
 from photocheck.people_shown import Describe, new_face_count
 from photocheck.records.judgement import PhotoResult, Reason, ScanResult
@@ -82,6 +85,36 @@ def checks(photo: PhotoResult) -> list[Check]:
     return weak + lettering
 
 
+def checks_with_near_duplicates(
+    photos: list[PhotoResult], similarity: np.ndarray, threshold: float
+) -> list[list[Check]]:
+    """Each photo's checks, and for every near-duplicate (scene similarity at least `threshold`) that shows a red
+    flag (weak or strong) or lettering nothing explains, one check naming it and its strongest evidence.
+
+    A near-duplicate shows the same scene: what was found on one copy is likely on the other even where its own
+    reading missed it (a sign half hidden, the text read at another size, or not yet read closely). So a scene with a
+    doubt never becomes a clean candidate through a copy that was read less well, and a leader sees why.
+    """
+    own = [checks(photo) for photo in photos]
+    shown = [
+        sorted(own[i] + [Check(f.kind, seen) for f in strong_flags(photo) for seen in f.evidence],
+               key=lambda check: -check.evidence.score)
+        for i, photo in enumerate(photos)
+    ]
+    inherited: list[list[Check]] = [[] for _ in photos]
+    for source in (i for i, found in enumerate(shown) if found):
+        strongest, more = shown[source][0], len(shown[source]) - 1
+        detail = text(strongest.evidence.code, **strongest.evidence.values)
+        if more:
+            detail = text("evidence.and_more", detail=detail, more=more)
+        for other in np.flatnonzero(similarity[source] >= threshold):
+            if other != source and photos[other].analysis.ok:
+                seen = evidence(None, strongest.evidence.score, "near_duplicate_shows",
+                                photo=photos[source].analysis.path, detail=detail)
+                inherited[other].append(Check(strongest.kind, seen))
+    return [mine + theirs for mine, theirs in zip(own, inherited)]
+
+
 def _verdict(photo: PhotoResult) -> str | None:
     return photo.judgement.verdict if photo.judgement else None
 
@@ -122,11 +155,12 @@ def eligible(photo: PhotoResult) -> bool:
     return judgement is not None and _verdict(photo) != "skip" and not strong_flags(photo) and not judgement.consent
 
 
-def best_key(photo: PhotoResult) -> tuple:
-    """Higher is better: postable first, then clean, verdict, score, smiles, open eyes, sharpness."""
+def best_key(photo: PhotoResult, to_check: list[Check]) -> tuple:
+    """Higher is better: postable first, then clean (nothing `to_check`), verdict, score, smiles, open eyes,
+    sharpness."""
     return (
         eligible(photo),
-        not checks(photo),
+        not to_check,
         VERDICT_VALUE.get(_verdict(photo), 0.0),
         measure(photo),
         _smiles(photo),
@@ -161,13 +195,12 @@ class _UnionFind:
         self.parent[self.find(a)] = self.find(b)
 
 
-def group_photos(photos: list[PhotoResult], settings: Section) -> tuple[list[list[int]], set[frozenset[int]], np.ndarray]:
-    """Connected components of the near-duplicate and burst links (indices into `photos`, best first).
-
-    Also returns the burst links (pairs linked by time, not by near-identity) and the similarity matrix.
+def group_photos(
+    photos: list[PhotoResult], settings: Section, similarity: np.ndarray, to_check: list[list[Check]],
+) -> tuple[list[list[int]], set[frozenset[int]]]:
+    """Connected components of the near-duplicate and burst links (indices into `photos`, best first by
+    :func:`best_key` with each photo's `to_check`), and the burst links (pairs linked by time, not by near-identity).
     """
-    embeddings = _embeddings(photos)
-    similarity = embeddings @ embeddings.T
     times = [parse_time(p.analysis.taken_at) for p in photos]
     readable = [i for i, p in enumerate(photos) if p.analysis.ok]
     links = _UnionFind(len(photos))
@@ -186,9 +219,11 @@ def group_photos(photos: list[PhotoResult], settings: Section) -> tuple[list[lis
     components: dict[int, list[int]] = defaultdict(list)
     for index in readable:
         components[links.find(index)].append(index)
-    groups = [sorted(members, key=lambda i: best_key(photos[i]), reverse=True) for members in components.values()]
+    groups = [
+        sorted(members, key=lambda i: best_key(photos[i], to_check[i]), reverse=True) for members in components.values()
+    ]
     groups.sort(key=lambda members: min(members))
-    return groups, bursts, similarity
+    return groups, bursts
 
 
 def _percentiles(keys: list[tuple]) -> list[float]:
@@ -324,7 +359,10 @@ def select(
     photos = result.photos
     if top is None and per_day is None:
         top = settings.default_top
-    groups, bursts, similarity = group_photos(photos, settings)
+    embeddings = _embeddings(photos)
+    similarity = embeddings @ embeddings.T
+    to_check = checks_with_near_duplicates(photos, similarity, settings.near_duplicate_similarity)
+    groups, bursts = group_photos(photos, settings, similarity, to_check)
     rejected: dict[int, list[Reason]] = {}
     for index, photo in enumerate(photos):
         reasons = _rejection_of_candidate(photo, language, allow_listed)
@@ -344,7 +382,7 @@ def select(
         time = parse_time(photo.analysis.taken_at)
         people = photo.judgement.people.count if photo.judgement else 0
         day = time.date().isoformat() if time is not None else UNDATED
-        candidates.append(_Candidate(index, photo, time, day, merit, value, people, checks(photo)))
+        candidates.append(_Candidate(index, photo, time, day, merit, value, people, to_check[index]))
     if describe is not None:
         _describe_pool(candidates, top, per_day, settings.face_pool_factor, describe)
 
@@ -394,7 +432,7 @@ def _describe_pool(
     wanted (the smaller of `top` and `per_day` x the capture days)."""
     caps = [cap for cap in (top, per_day * len({c.day for c in candidates}) if per_day else None) if cap]
     size = pool_factor * min(caps) if caps else len(candidates)
-    pool = sorted(candidates, key=lambda c: best_key(c.photo), reverse=True)[:size]
+    pool = sorted(candidates, key=lambda c: best_key(c.photo, c.checks), reverse=True)[:size]
     descriptors = describe([c.photo for c in pool])
     for candidate in pool:
         candidate.faces = descriptors.get(candidate.photo.analysis.path)

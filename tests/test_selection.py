@@ -13,7 +13,8 @@ from photocheck.outputs import json_output
 from photocheck.records.analysis import Box, Face, PhotoAnalysis, Quality, TextLine
 from photocheck.records.judgement import Flag, Judgement, PeopleCount, PhotoResult, ScanResult
 from photocheck.scan_file import load_scan
-from photocheck.selection import caption, checks, select
+from photocheck.i18n import message
+from photocheck.selection import caption, checks, checks_with_near_duplicates, select
 
 DIMENSIONS = 64
 
@@ -180,6 +181,39 @@ def test_lettering_already_shown_by_a_flag_is_not_listed_twice(config):
     flagged = with_text(photo("sign.jpg", unit(1), flags=[weak_flag()]), "BAKKERIJ PEETERS")
     flagged.analysis.texts[0].box = Box(30, 30, 60, 40)  # the flag's evidence box
     assert [check.kind for check in checks(flagged)] == ["advertising"]
+
+
+@pytest.mark.parametrize("found", [weak_flag(), strong_flag()])
+def test_what_one_near_duplicate_shows_is_a_check_for_the_others(config, found):
+    base = unit(1)
+    result = scan_of(
+        photo("read.jpg", base, score=95, flags=[found]),  # its reading found something
+        photo("copy.jpg", blend(base, unit(2), 0.97), score=90),  # the same scene, where nothing was read
+        photo("other.jpg", unit(3), score=40),  # another scene, clean
+    )
+    selection = select(result, config, top=1)
+    assert [pick.path for pick in selection.picks] == ["other.jpg"]  # the doubtful scene ranks below the clean one
+    leader = [r for r in selection.rejected if "selection.reject.near_duplicate" not in codes(r.reasons)]
+    assert len(leader) == 1 and "selection.reject.to_check" in codes(leader[0].reasons)
+    embeddings = np.stack([p.analysis.embedding for p in result.photos])
+    found_on = checks_with_near_duplicates(result.photos, embeddings @ embeddings.T, config.selection.near_duplicate_similarity)
+    [inherited] = found_on[1]
+    assert inherited.kind == found.kind and inherited.evidence.box is None  # its box is in the other photo
+    assert inherited.evidence.values["photo"] == "read.jpg"
+    assert inherited.evidence.values["detail"]["code"] == found.evidence[0].code
+    assert "read.jpg" in message(inherited.evidence.code, "nl", **inherited.evidence.values)
+    assert found_on[2] == [] and [c.evidence.code for c in found_on[0]] == ([found.evidence[0].code] * (not found.strong))
+
+
+def test_a_photo_merely_alike_inherits_nothing(config):
+    base = unit(1)
+    result = scan_of(
+        photo("read.jpg", base, score=95, flags=[weak_flag()]),
+        photo("alike.jpg", blend(base, unit(2), 0.8), score=90),  # below near_duplicate_similarity, no capture time
+    )
+    assert config.selection.near_duplicate_similarity > 0.8
+    [pick] = select(result, config, top=1).picks
+    assert pick.path == "alike.jpg" and pick.checks == []
 
 
 @pytest.mark.parametrize(("seconds", "said"), [(45, False), (90, True)])
