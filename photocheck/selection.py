@@ -19,6 +19,7 @@ candidate without them (outside the pool, or no `describe`) gets no new-faces te
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -101,6 +102,7 @@ def checks_with_near_duplicates(
                key=lambda check: -check.evidence.score)
         for i, photo in enumerate(photos)
     ]
+    known = [{_said(check) for check in found} for found in shown]  # what each photo already lists
     inherited: list[list[Check]] = [[] for _ in photos]
     for source in (i for i, found in enumerate(shown) if found):
         strongest, more = shown[source][0], len(shown[source]) - 1
@@ -108,11 +110,18 @@ def checks_with_near_duplicates(
         if more:
             detail = text("evidence.and_more", detail=detail, more=more)
         for other in np.flatnonzero(similarity[source] >= threshold):
-            if other != source and photos[other].analysis.ok:
-                seen = evidence(None, strongest.evidence.score, "near_duplicate_shows",
-                                photo=photos[source].analysis.path, detail=detail)
-                inherited[other].append(Check(strongest.kind, seen))
+            if other == source or not photos[other].analysis.ok or _said(strongest) in known[other]:
+                continue  # copies of one scene would otherwise list the same evidence once per copy
+            known[other].add(_said(strongest))
+            seen = evidence(None, strongest.evidence.score, "near_duplicate_shows",
+                            photo=photos[source].analysis.path, detail=detail)
+            inherited[other].append(Check(strongest.kind, seen))
     return [mine + theirs for mine, theirs in zip(own, inherited)]
+
+
+def _said(check: Check) -> str:
+    """What a check says, whatever photo it is on (its box aside): the key that tells repeated evidence apart."""
+    return json.dumps([check.kind, check.evidence.code, check.evidence.values], sort_keys=True, default=str)
 
 
 def _verdict(photo: PhotoResult) -> str | None:

@@ -205,6 +205,18 @@ def test_what_one_near_duplicate_shows_is_a_check_for_the_others(config, found):
     assert found_on[2] == [] and [c.evidence.code for c in found_on[0]] == ([found.evidence[0].code] * (not found.strong))
 
 
+def test_evidence_a_photo_lists_itself_or_got_from_another_copy_is_not_listed_again(config):
+    base = unit(1)
+    copies = [photo(f"copy{i}.jpg", blend(base, unit(10 + i), 0.98), score=90 - i, flags=[weak_flag()]) for i in range(3)]
+    unread = photo("unread.jpg", blend(base, unit(20), 0.98), score=95)
+    result = scan_of(*copies, unread)
+    embeddings = np.stack([p.analysis.embedding for p in result.photos])
+    found_on = checks_with_near_duplicates(result.photos, embeddings @ embeddings.T, config.selection.near_duplicate_similarity)
+    assert all(len(found) == 1 for found in found_on[:3])  # each copy lists the sign once: its own reading
+    [inherited] = found_on[3]  # the photo where nothing was read lists it once, from the first copy
+    assert inherited.evidence.values["photo"] == "copy0.jpg"
+
+
 def test_a_photo_merely_alike_inherits_nothing(config):
     base = unit(1)
     result = scan_of(
