@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -120,6 +121,27 @@ def test_photo_judgement_counts_people_and_fraction(config):
     assert judged.visible == (1 / 3 >= config.uniform.min_fraction)
     nobody = judge_uniform([], ksa, config.uniform)
     assert not nobody.visible and nobody.fraction is None and nobody.profile == "ksa"
+
+
+def test_person_boxes_speak_only_when_no_face_shows_a_torso(config):
+    ksa = load_profile("ksa")
+    under_face = torso_of(photo_with_shirt(BEIGE), config)
+    blue_backs = [replace(torso_of(photo_with_shirt(KSA_BLUE), config), source="person", index=i) for i in range(2)]
+    with_a_face = judge_uniform([under_face, *blue_backs], ksa, config.uniform)
+    assert (with_a_face.people_checked, with_a_face.visible) == (1, False)
+    backs_only = judge_uniform(blue_backs, ksa, config.uniform)
+    assert (backs_only.people_in_uniform, backs_only.people_checked, backs_only.visible) == (2, 2, True)
+
+
+def test_people_weigh_by_their_torso_area(config):
+    ksa = load_profile("ksa")
+    blue, beige = torso_of(photo_with_shirt(KSA_BLUE), config), torso_of(photo_with_shirt(BEIGE), config)
+    near, far = Box(0, 0, 100, 100), Box(0, 0, 20, 20)
+    blue_in_front = judge_uniform([replace(blue, box=near)] + [replace(beige, box=far)] * 3, ksa, config.uniform)
+    assert blue_in_front.fraction == pytest.approx(100**2 / (100**2 + 3 * 20**2))
+    assert blue_in_front.visible and blue_in_front.people_in_uniform == 1
+    blue_far_behind = judge_uniform([replace(blue, box=far)] + [replace(beige, box=near)] * 3, ksa, config.uniform)
+    assert blue_far_behind.fraction < config.uniform.min_fraction and not blue_far_behind.visible
 
 
 def test_builtin_profiles_load_and_validate():

@@ -3,7 +3,8 @@
 `python bench/run.py uniform ../shared/eval` (youth_dev + youth_dev2) or `../shared/eval/youth_dev` (one set)
 
 Photos labelled `yes` or `no` (partial / unsure left out) are scanned through the analysis cache
-(`evaldata.policy_scans`: faces, person boxes, torso colours) and judged with their movement's profile, found from
+(`evaldata.policy_scans`: faces, person boxes, torso colours) and judged by the judge (`judges.uniform.judge_uniform`:
+the torsos under faces, else the faceless person boxes, weighed by torso area) with their movement's profile, found from
 `organisation`: KSA -> ksa, Scouts (Scouts & Gidsen, Scouts en Gidsen Vlaanderen) -> scouts, Chiro -> chiro,
 KLJ -> klj, and Scouting Nederland -> scouts (the nearest built-in: a scout shirt with a group neckerchief; its green
 cub and scout blouses are in no profile, so they count as misses). A source that is no movement (a jeugdhuis, a
@@ -30,7 +31,7 @@ from pathlib import Path
 from evaldata import best_candidate, is_eval_root, leave_one_source_out, policy_rows, policy_scans
 
 from photocheck.config import default_config
-from photocheck.judges.uniform import wears_uniform
+from photocheck.judges.uniform import judge_uniform
 from photocheck.uniforms import load_profile
 
 MOVEMENT_PROFILES = (("KSA", "ksa"), ("Scouts", "scouts"), ("Chiro", "chiro"), ("KLJ", "klj"))
@@ -74,15 +75,19 @@ def run(dataset: Path, options: list[str]) -> dict:
                   + abs(shares[s][1] - min(profile.min_neckerchief_share, 1.0)))
         for name, profile in profiles.items()
     }
-    # wearing[i][(profile, share index)]: people of photo i in that profile's uniform at those shares
-    wearing = [
+    settings_of = {
+        fraction: config.with_overrides({"uniform": {"min_fraction": fraction}}, "bench").uniform
+        for fraction in MIN_FRACTIONS
+    }
+    # judged[i][(profile, share index, min_fraction)]: whether the judge calls photo i's uniform visible (its own
+    # profile, and ksa for ksa_profile_accepts_*)
+    judged = [
         {
-            (name, s): sum(
-                wears_uniform(sample, replace(profiles[name], min_shirt_share=shirt, min_neckerchief_share=neck),
-                              config.uniform)
-                for sample in photo["torsos"]
-            )
-            for name in profiles for s, (shirt, neck) in enumerate(shares)
+            (name, s, fraction): judge_uniform(
+                photo["torsos"], replace(profiles[name], min_shirt_share=shirt, min_neckerchief_share=neck), settings
+            ).visible
+            for name in {photo["profile"], "ksa"} for s, (shirt, neck) in enumerate(shares)
+            for fraction, settings in settings_of.items()
         }
         for photo in photos
     ]
@@ -90,8 +95,7 @@ def run(dataset: Path, options: list[str]) -> dict:
         photo["index"] = index
 
     def visible(photo: dict, profile: str, share_index: int, min_fraction: float) -> bool:
-        worn, checked = wearing[photo["index"]][(profile, share_index)], len(photo["torsos"])
-        return worn > 0 and worn / checked >= min_fraction
+        return judged[photo["index"]][(profile, share_index, min_fraction)]
 
     def fit(training: list[dict]) -> tuple[float, dict[str, int]]:
         def per_profile(min_fraction: float) -> dict[str, int]:

@@ -28,14 +28,30 @@ def wears_uniform(sample: TorsoSample, profile: UniformProfile, settings: Sectio
     )
 
 
+def judged_torsos(torsos: list[TorsoSample]) -> list[TorsoSample]:
+    """The torsos under faces when there are any, else the upper bodies of the faceless person boxes.
+
+    A torso under a face sits where the face puts it; the upper-middle of a person box is a guess that misses
+    when the box holds a sitting, cut-off or overlapping person. So person boxes speak only for a photo in which no
+    face shows its torso (backs turned, faces too small to find).
+    """
+    under_faces = [sample for sample in torsos if sample.source == "face"]
+    return under_faces or torsos
+
+
 def judge_uniform(torsos: list[TorsoSample], profile: UniformProfile, settings: Section) -> UniformJudgement:
-    """`visible` when at least `min_fraction` of the people whose torso could be sampled wear the uniform."""
-    in_uniform = sum(wears_uniform(sample, profile, settings) for sample in torsos)
-    fraction = in_uniform / len(torsos) if torsos else None
+    """`visible` when the people wearing the uniform hold at least `min_fraction` of the judged torso area.
+
+    Each person weighs by the area of their sampled torso: the people in front, whom a viewer sees first, decide
+    whether the uniform is clearly worn, not a crowd of small figures in the back.
+    """
+    judged = judged_torsos(torsos)
+    wearing = [sample for sample in judged if wears_uniform(sample, profile, settings)]
+    fraction = sum(s.box.area for s in wearing) / sum(s.box.area for s in judged) if judged else None
     return UniformJudgement(
         profile=profile.name,
-        visible=in_uniform > 0 and fraction >= settings.min_fraction,
-        people_in_uniform=in_uniform,
-        people_checked=len(torsos),
+        visible=bool(wearing) and fraction >= settings.min_fraction,
+        people_in_uniform=len(wearing),
+        people_checked=len(judged),
         fraction=fraction,
     )
