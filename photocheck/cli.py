@@ -316,7 +316,8 @@ def teach(
     typer.echo(message(
         "teach.learnt", language, kind=kind, positives=info["positives"], negatives=info["negatives"],
         recall=f"{info['cross_validated_recall']:.2f}",
-        false_positive_rate=f"{info['cross_validated_false_positive_rate']:.2f}",
+        false_positive_rate=f"{info['cross_validated_false_positive_rate']:.3f}",
+        rate=f"{info['weak_false_positive_rate']:.2f}", budget=f"{config.teach.weak_false_positive_budget:.3f}",
     ))
     for code in info["warnings"]:
         typer.echo(message(f"teach.warning.{code}", language, minimum_negatives=config.teach.min_negatives,

@@ -151,6 +151,32 @@ def trust_warnings(positive_sources: int, negatives: int, negative_sources: int,
     return warnings
 
 
+def weak_rate_estimates(scores: np.ndarray, labels: np.ndarray, folds: np.ndarray, rates: list[float]) -> list[dict]:
+    """For each rate, the recall and false-alarm rate of held-out `scores` when each fold's weak threshold is chosen
+    without that fold: the quantile of the other folds' negatives that lets `rate` of them through. As the folds keep
+    sources whole, this says how a threshold chosen on some sources holds on a source it never saw."""
+    estimates = []
+    for rate in rates:
+        flagged = np.zeros(len(scores), dtype=bool)
+        for fold in np.unique(folds):
+            others = scores[(folds != fold) & (labels == 0)]
+            flagged[folds == fold] = scores[folds == fold] >= np.quantile(others, 1.0 - rate, method="higher")
+        estimates.append({
+            "rate": float(rate),
+            "recall": float(np.mean(flagged[labels == 1])),
+            "false_positive_rate": float(np.mean(flagged[labels == 0])),
+        })
+    return estimates
+
+
+def choose_weak_rate(estimates: list[dict], budget: float) -> dict:
+    """The estimate with the highest recall among those whose false alarms stay within `budget`, the lowest rate on
+    ties (a higher rate that finds nothing more only adds false alarms); the lowest rate when none stays within."""
+    by_rate = sorted(estimates, key=lambda estimate: estimate["rate"])
+    within = [estimate for estimate in by_rate if estimate["false_positive_rate"] <= budget]
+    return max(within, key=lambda estimate: estimate["recall"]) if within else by_rate[0]
+
+
 def train(
     kind: str, positives: np.ndarray, negatives: np.ndarray, settings,
     positive_sources: list[str] | None = None, negative_sources: list[str] | None = None,
@@ -160,9 +186,10 @@ def train(
 
     The folds keep each source (`*_sources`: a folder name per example) and every near-duplicate group whole, so a
     negative is always scored by a model that saw nothing of its source: the thresholds are chosen across sources.
-    `built_in` negatives (with a group per row) are always part of the fit. The weak threshold lets through
-    `weak_false_positive_rate` of the held-out negatives; a strong flag needs a probability above the
-    `strong_false_positive_rate` quantile of them (0: above every one), and is never given when `trust_warnings` warns.
+    `built_in` negatives (with a group per row) are always part of the fit. The weak threshold lets through the rate of
+    `weak_false_positive_rates` that `choose_weak_rate` picks (within `weak_false_positive_budget`) of the held-out
+    negatives; a strong flag needs a probability above the `strong_false_positive_rate` quantile of them (0: above
+    every one), and is never given when `trust_warnings` warns.
     """
     positive_sources = positive_sources or [""] * len(positives)
     negative_sources = negative_sources or [""] * len(negatives)
@@ -185,7 +212,9 @@ def train(
         weights, bias = fit_logistic((x[train_rows] - mean) / scale, y[train_rows], settings.l2, settings.iterations)
         held_out[test_rows] = sigmoid((x[test_rows] - mean) / scale @ weights + bias)
     negative_scores = held_out[y == 0]
-    threshold = float(np.quantile(negative_scores, 1.0 - settings.weak_false_positive_rate, method="higher"))
+    estimates = weak_rate_estimates(held_out, y, folds, settings.weak_false_positive_rates)
+    chosen = choose_weak_rate(estimates, settings.weak_false_positive_budget)
+    threshold = float(np.quantile(negative_scores, 1.0 - chosen["rate"], method="higher"))
     warnings = trust_warnings(len(set(positive_sources)), own_negatives, len(set(negative_sources[:own_negatives])),
                               settings)
     strong_quantile = np.quantile(negative_scores, 1.0 - settings.strong_false_positive_rate, method="higher")
@@ -201,8 +230,10 @@ def train(
         "positive_sources": len(set(positive_sources)),
         "negative_sources": len(set(negative_sources[:own_negatives])),
         "folds": count,
-        "cross_validated_recall": round(float(np.mean(held_out[y == 1] >= threshold)), 3),
-        "cross_validated_false_positive_rate": round(float(np.mean(negative_scores >= threshold)), 3),
+        "weak_false_positive_rate": chosen["rate"],
+        "cross_validated_recall": chosen["recall"],
+        "cross_validated_false_positive_rate": chosen["false_positive_rate"],
+        "weak_rate_estimates": estimates,
         "warnings": warnings,
     }
     return taught.TaughtClassifier(

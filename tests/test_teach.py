@@ -114,6 +114,54 @@ def test_an_untrusted_kind_is_never_a_strong_flag_and_a_trusted_one_only_above_e
     assert trusted.info["folds"] == 2  # as many folds as the two positive sources allow
 
 
+def test_the_weak_rate_finds_the_most_within_the_budget_and_the_lower_rate_wins_ties():
+    estimates = [
+        {"rate": 0.05, "recall": 0.9, "false_positive_rate": 0.06},
+        {"rate": 0.01, "recall": 0.6, "false_positive_rate": 0.01},
+        {"rate": 0.03, "recall": 0.8, "false_positive_rate": 0.024},
+        {"rate": 0.02, "recall": 0.8, "false_positive_rate": 0.02},
+    ]
+    assert teach.choose_weak_rate(estimates, budget=0.025)["rate"] == 0.02
+    assert teach.choose_weak_rate(estimates, budget=0.1)["rate"] == 0.05
+    assert teach.choose_weak_rate(estimates, budget=0.005)["rate"] == 0.01  # none within: the lowest
+
+
+def _overlapping_examples(rng):
+    """Positives from two sources and negatives from eight events, the classes overlapping (no threshold is clean)."""
+    direction = rng.normal(0.0, 1.0, DIMENSION)
+    positives = np.concatenate([_source(rng, 30, 0.4 * direction + rng.normal(0.0, 0.3, DIMENSION), spread=1.5)
+                                for _ in range(2)])
+    negatives, names = _event_sources(rng, 8, 30, spread=1.5, distance=0.5)
+    return positives, ["a"] * 30 + ["b"] * 30, negatives, names
+
+
+def test_teach_chooses_the_weak_rate_whose_cross_source_false_alarms_stay_within_the_budget():
+    rng = np.random.default_rng(6)
+    positives, positive_sources, negatives, names = _overlapping_examples(rng)
+    chosen_rates = []
+    for budget in (0.02, 0.06):
+        settings = _settings(weak_false_positive_rates=[0.01, 0.05, 0.1, 0.2], weak_false_positive_budget=budget)
+        info = teach.train("kind", positives, negatives, settings, positive_sources, names).info
+        chosen = next(e for e in info["weak_rate_estimates"] if e["rate"] == info["weak_false_positive_rate"])
+        assert chosen["false_positive_rate"] <= budget
+        assert all(e["false_positive_rate"] > budget for e in info["weak_rate_estimates"]
+                   if e["recall"] > chosen["recall"])
+        assert (info["cross_validated_recall"], info["cross_validated_false_positive_rate"]) == \
+            (chosen["recall"], chosen["false_positive_rate"])
+        chosen_rates.append(info["weak_false_positive_rate"])
+    assert chosen_rates[0] < chosen_rates[1]  # a larger budget lets a higher rate, which finds more here, through
+
+
+def test_teach_keeps_the_lowest_rate_when_a_higher_one_finds_nothing_more():
+    rng = np.random.default_rng(7)
+    positives = np.concatenate([_source(rng, 15, np.full(DIMENSION, 3.0)) for _ in range(2)])
+    negatives, names = _event_sources(rng, 6, 20, distance=0.5)
+    settings = _settings(weak_false_positive_rates=[0.05, 0.01, 0.03], weak_false_positive_budget=0.5)
+    info = teach.train("kind", positives, negatives, settings, ["a"] * 15 + ["b"] * 15, names).info
+    assert [e["recall"] for e in info["weak_rate_estimates"]] == [1.0, 1.0, 1.0]
+    assert info["weak_false_positive_rate"] == 0.01
+
+
 def test_the_built_in_negatives_are_shipped_for_the_current_features():
     vectors, groups = teach.built_in_negatives()
     assert vectors is not None and vectors.shape == (len(groups), 2 * 1280)
@@ -142,6 +190,10 @@ def test_teach_names_its_sources_and_warns_in_the_users_language(tmp_path, monke
     assert "from 1 source(s) and 6 without from 2 source(s)" in english.output
     assert "Warning: all photos with it come from one source" in english.output
     assert "Warning: fewer than 100 photos without it" in english.output
+    rate, settings = taught.load_all(tmp_path / "taught")[0].info["weak_false_positive_rate"], default_config().teach
+    assert rate in settings.weak_false_positive_rates
+    budget = settings.weak_false_positive_budget
+    assert f"(weak flags at a rate of {rate:.2f}, chosen within a budget of {budget:.3f})" in english.output
     dutch = CliRunner().invoke(app, [*arguments, "--lang", "nl"])
     assert "uit 1 bron(nen)" in dutch.output and "Let op: minder dan 3 bronnen" not in dutch.output
     assert "Let op: alle foto's met komen uit één bron" in dutch.output

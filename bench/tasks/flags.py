@@ -26,7 +26,9 @@ F1 on the other folds is chosen among candidates and applied to the held-out fol
   one more source), LITTER_CANDIDATES re-chosen per held-out source as for alcohol;
 - tobacco (taught, see `_tobacco`): `photocheck teach`'s classifier from one half of smoking_cigarette and the youth
   photos of every group but one (+ coco128, + the built-in negatives); false alarms on the held-out group's photos,
-  recall on the other half of smoking_cigarette. Nothing is stored.
+  recall on the other half of smoking_cigarette, and the weak rate teach chose on each fit (on its training sources
+  only); `_all_data_` is the rate teach picks from every group and all of smoking_cigarette (in-sample). Nothing is
+  stored.
 """
 
 from __future__ import annotations
@@ -177,16 +179,17 @@ def _tobacco(metrics: dict, dataset: Path, smoking: dict, coco: dict, config, ca
     as a user with one folder of downloaded examples). Negatives: the youth_dev + youth_dev2 photos without tobacco of
     every group but the held-out one (each group a source) and coco128 (one source). Measured on the held-out group's
     photos (never in the fit) and on the other half of smoking_cigarette; every group is held out once per half.
-    Only the taught classifier counts here (tobacco brands read in the photo are advertising's part)."""
+    Only the taught classifier counts here (tobacco brands read in the photo are advertising's part). teach chooses its
+    weak rate on the sources it is given, so each fit's choice is made without the held-out group and half."""
     halves = {source: i % 2 for i, source in enumerate(sorted({_source_id(name) for name in smoking}))}
     positives = [(taught.features(a), a, halves[_source_id(name)]) for name, a in sorted(smoking.items())]
     youth = [case for case in _policy_cases(dataset, config, cache, "tobacco") if not case["label"]]
     coco_features = [taught.features(a) for _, a in sorted(coco.items())]
     false_alarms, strong_false_alarms, held_back_found, estimated, warnings = [], [], [], [], set()
+    chosen_rates = {}
     for source in sorted({case["source"] for case in youth}):
         fitted = [case for case in youth if case["source"] != source]
-        negatives = teach.Examples(np.stack([taught.features(c["analysis"]) for c in fitted] + coco_features),
-                                   [c["source"] for c in fitted] + ["coco128"] * len(coco_features), [])
+        negatives = _tobacco_negatives(fitted, coco_features)
         for half in (0, 1):
             trained = [feature for feature, _, h in positives if h != half]
             examples = teach.Examples(np.stack(trained), ["smoking_cigarette"] * len(trained), [])
@@ -194,6 +197,7 @@ def _tobacco(metrics: dict, dataset: Path, smoking: dict, coco: dict, config, ca
             info = classifier.info
             estimated.append((info["cross_validated_recall"], info["cross_validated_false_positive_rate"]))
             warnings.update(info["warnings"])
+            chosen_rates[f"{source} / half {half}"] = info["weak_false_positive_rate"]
             held_out = [case["analysis"] for case in youth if case["source"] == source]
             false_alarms += [_taught_flag(a, classifier) for a in held_out]
             strong_false_alarms += [_taught_flag(a, classifier, strong_only=True) for a in held_out]
@@ -205,7 +209,23 @@ def _tobacco(metrics: dict, dataset: Path, smoking: dict, coco: dict, config, ca
     metrics["tobacco_taught_teach_estimate_recall"] = float(np.mean([r for r, _ in estimated]))
     metrics["tobacco_taught_teach_estimate_false_positive_rate"] = float(np.mean([f for _, f in estimated]))
     metrics["tobacco_taught_teach_warnings"] = ",".join(sorted(warnings)) or "none"
+    metrics["tobacco_taught_weak_rate_chosen_per_fold"] = chosen_rates
+    metrics["tobacco_taught_weak_rate_chosen_counts"] = {
+        rate: list(chosen_rates.values()).count(rate) for rate in sorted(set(chosen_rates.values()))}
+    everything = teach.Examples(np.stack([feature for feature, _, _ in positives]),
+                                ["smoking_cigarette"] * len(positives), [])
+    on_all = teach.fit_kind("tobacco", everything, _tobacco_negatives(youth, coco_features), config).info
+    metrics["tobacco_taught_all_data_weak_rate_in_sample"] = on_all["weak_false_positive_rate"]
+    metrics["tobacco_taught_all_data_rate_estimates_in_sample"] = [
+        (estimate["rate"], round(estimate["recall"], 3), round(estimate["false_positive_rate"], 3))
+        for estimate in on_all["weak_rate_estimates"]]
     _tobacco_as_a_new_user(metrics, positives, youth, coco_features, config)
+
+
+def _tobacco_negatives(youth: list[dict], coco_features: list) -> teach.Examples:
+    """The tobacco-free youth photos (each group a source) and coco128 (one source) as teach's negatives."""
+    return teach.Examples(np.stack([taught.features(c["analysis"]) for c in youth] + coco_features),
+                          [c["source"] for c in youth] + ["coco128"] * len(coco_features), [])
 
 
 def _tobacco_as_a_new_user(metrics: dict, positives: list, youth: list[dict], coco_features: list, config) -> None:
@@ -225,6 +245,7 @@ def _tobacco_as_a_new_user(metrics: dict, positives: list, youth: list[dict], co
     metrics["tobacco_new_user_teach_estimate_false_positive_rate"] = \
         classifier.info["cross_validated_false_positive_rate"]
     metrics["tobacco_new_user_teach_warnings"] = ",".join(classifier.info["warnings"]) or "none"
+    metrics["tobacco_new_user_weak_rate"] = classifier.info["weak_false_positive_rate"]
     metrics["tobacco_new_user_youth_dev2_photos"] = len(unseen)
     metrics["tobacco_new_user_youth_dev2_false_positive_rate"] = float(np.mean(
         [_taught_flag(a, classifier) for a in unseen]))

@@ -51,7 +51,7 @@ class TaughtClassifier:
     bias: float
     threshold: float  # probability for a weak flag
     strong_threshold: float  # probability for a strong flag
-    info: dict = field(default_factory=dict)  # examples, cross-validated rates, feature version
+    info: dict = field(default_factory=dict)  # examples, weak rate chosen, cross-validated rates, feature version
 
     def probability(self, feature: np.ndarray) -> float:
         return float(sigmoid(float((feature - self.mean) / self.scale @ self.weights + self.bias)))
