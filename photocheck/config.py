@@ -76,9 +76,15 @@ class Config:
         return self.with_overrides(overrides, str(path))
 
 
+# Settings that were renamed -> their new name: a settings file written for an older version gets told what to write.
+RENAMED_SETTINGS = {"teach.weak_false_positive_rate": "teach.weak_false_positive_rates"}
+
+
 def _merge(base: dict, overrides: dict, source: str, origins: dict[str, str], prefix: str) -> None:
     for key, value in overrides.items():
         dotted = f"{prefix}{key}"
+        if dotted in RENAMED_SETTINGS:
+            raise SettingsFileError("config_error.renamed", setting=dotted, source=source, now=RENAMED_SETTINGS[dotted])
         if key not in base:
             raise SettingsFileError("config_error.unknown_setting", setting=dotted, source=source)
         current = base[key]

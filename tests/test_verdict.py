@@ -88,6 +88,18 @@ def test_unknown_or_mistyped_setting_is_refused(tmp_path, config):
         config.with_file(bad)
 
 
+def test_a_renamed_setting_says_its_new_name(tmp_path, config):
+    from photocheck.config import RENAMED_SETTINGS
+
+    old = tmp_path / "old.toml"
+    for dotted, now in RENAMED_SETTINGS.items():
+        table, key = dotted.split(".")
+        old.write_text(f"[{table}]\n{key} = 0.03\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=now):
+            config.with_file(old)
+        assert now.split(".")[1] in config.values[table]  # the new name is a setting
+
+
 @pytest.mark.parametrize(("score_shift", "expected"), [(0.0, 0.5), (7.5, 0.75), (15.0, 1.0), (40.0, 1.0)])
 def test_confidence_grows_with_the_distance_to_the_nearest_threshold(config, score_shift, expected):
     from photocheck.judges.verdict import apply_verdict
