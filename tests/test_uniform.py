@@ -12,9 +12,11 @@ from typer.testing import CliRunner
 
 from photocheck.analysis.torso import lab, sample_torsos
 from photocheck.cli import app
-from photocheck.i18n import explained
+from photocheck.config import ConfigError
+from photocheck.i18n import explained, localized
+from photocheck.judges.policy import judge, judging_context
 from photocheck.judges.uniform import judge_uniform, wears_uniform
-from photocheck.records.analysis import Box, ColourCluster, Detection, Face, TorsoSample
+from photocheck.records.analysis import Box, ColourCluster, Detection, Face, PhotoAnalysis, TorsoSample
 from photocheck.uniform_calibration import CalibrationError, learn_profile
 from photocheck.uniforms import (
     ColourRange,
@@ -123,25 +125,94 @@ def test_photo_judgement_counts_people_and_fraction(config):
     assert not nobody.visible and nobody.fraction is None and nobody.profile == "ksa"
 
 
+def uniform_settings(config, **choices):
+    return config.with_overrides({"uniform": choices}, "test").uniform
+
+
 def test_person_boxes_speak_only_when_no_face_shows_a_torso(config):
     ksa = load_profile("ksa")
     under_face = torso_of(photo_with_shirt(BEIGE), config)
     blue_backs = [replace(torso_of(photo_with_shirt(KSA_BLUE), config), source="person", index=i) for i in range(2)]
-    with_a_face = judge_uniform([under_face, *blue_backs], ksa, config.uniform)
+    faces_first = uniform_settings(config, judged_people="faces_first")
+    with_a_face = judge_uniform([under_face, *blue_backs], ksa, faces_first)
     assert (with_a_face.people_checked, with_a_face.visible) == (1, False)
-    backs_only = judge_uniform(blue_backs, ksa, config.uniform)
+    backs_only = judge_uniform(blue_backs, ksa, faces_first)
     assert (backs_only.people_in_uniform, backs_only.people_checked, backs_only.visible) == (2, 2, True)
 
 
-def test_people_weigh_by_their_torso_area(config):
+def test_faces_only_ignores_faceless_person_boxes_even_when_nobody_else_is_seen(config):
+    ksa = load_profile("ksa")
+    under_face = torso_of(photo_with_shirt(BEIGE), config)
+    blue_backs = [replace(torso_of(photo_with_shirt(KSA_BLUE), config), source="person", index=i) for i in range(2)]
+    faces_only = uniform_settings(config, judged_people="faces_only")
+    with_a_face = judge_uniform([under_face, *blue_backs], ksa, faces_only)
+    assert (with_a_face.people_checked, with_a_face.visible) == (1, False)
+    backs_only = judge_uniform(blue_backs, ksa, faces_only)
+    assert (backs_only.people_checked, backs_only.visible, backs_only.fraction) == (0, False, None)
+
+
+def test_all_judges_faceless_person_boxes_beside_the_faces(config):
+    ksa = load_profile("ksa")
+    under_face = torso_of(photo_with_shirt(BEIGE), config)
+    blue_backs = [replace(torso_of(photo_with_shirt(KSA_BLUE), config), source="person", index=i) for i in range(2)]
+    judged = judge_uniform([under_face, *blue_backs], ksa, uniform_settings(config, judged_people="all"))
+    assert (judged.people_in_uniform, judged.people_checked, judged.visible) == (2, 3, True)
+
+
+@pytest.mark.parametrize(("weigh_people_by", "blue_share", "visible"), [
+    ("area", 100**2 / (100**2 + 3 * 20**2), True),  # the one in front fills most of the judged torso area
+    ("sqrt_area", 100 / (100 + 3 * 20), True),  # the one in front still outweighs the three behind
+    ("count", 1 / 4, False),  # one person of four, below min_fraction 0.3
+])
+def test_one_person_in_uniform_in_front_of_three_small_figures(config, weigh_people_by, blue_share, visible):
     ksa = load_profile("ksa")
     blue, beige = torso_of(photo_with_shirt(KSA_BLUE), config), torso_of(photo_with_shirt(BEIGE), config)
     near, far = Box(0, 0, 100, 100), Box(0, 0, 20, 20)
-    blue_in_front = judge_uniform([replace(blue, box=near)] + [replace(beige, box=far)] * 3, ksa, config.uniform)
-    assert blue_in_front.fraction == pytest.approx(100**2 / (100**2 + 3 * 20**2))
-    assert blue_in_front.visible and blue_in_front.people_in_uniform == 1
-    blue_far_behind = judge_uniform([replace(blue, box=far)] + [replace(beige, box=near)] * 3, ksa, config.uniform)
-    assert blue_far_behind.fraction < config.uniform.min_fraction and not blue_far_behind.visible
+    settings = uniform_settings(config, weigh_people_by=weigh_people_by, min_fraction=0.3)
+    judged = judge_uniform([replace(blue, box=near)] + [replace(beige, box=far)] * 3, ksa, settings)
+    assert judged.fraction == pytest.approx(blue_share)
+    assert (judged.visible, judged.people_in_uniform, judged.people_checked) == (visible, 1, 4)
+    assert judged.weighed_by == weigh_people_by
+
+
+@pytest.mark.parametrize(("weigh_people_by", "visible"), [
+    ("area", False),  # 3 x 20x20 against 100x100: the one in front decides
+    ("sqrt_area", True),  # 3 x 20 against 100: the crowd still counts
+    ("count", True),  # 3 of 4
+])
+def test_a_crowd_in_uniform_behind_one_person_without_it(config, weigh_people_by, visible):
+    ksa = load_profile("ksa")
+    blue, beige = torso_of(photo_with_shirt(KSA_BLUE), config), torso_of(photo_with_shirt(BEIGE), config)
+    near, far = Box(0, 0, 100, 100), Box(0, 0, 20, 20)
+    crowd_behind = [replace(blue, box=far)] * 3 + [replace(beige, box=near)]
+    settings = uniform_settings(config, weigh_people_by=weigh_people_by, min_fraction=0.3)
+    assert judge_uniform(crowd_behind, ksa, settings).visible == visible
+
+
+@pytest.mark.parametrize("setting", ["judged_people", "weigh_people_by"])
+def test_an_unknown_choice_is_a_settings_error_naming_the_choices(config, setting):
+    blue = torso_of(photo_with_shirt(KSA_BLUE), config)
+    with pytest.raises(ConfigError, match=f"uniform.{setting}; choose one of"):
+        judge_uniform([blue], load_profile("ksa"), uniform_settings(config, **{setting: "faces"}))
+
+
+@pytest.mark.parametrize(("weigh_people_by", "english", "dutch"), [
+    ("area", "on 89% of the judged torso area (1 of 4 people wear it)",
+     "op 89% van de beoordeelde rompoppervlakte (1 van de 4 personen dragen ze)"),
+    ("count", "only 25% of the judged people (1 of 4 people wear it)", "maar op 25% van de beoordeelde personen"),
+])
+def test_the_uniform_reason_states_the_share_that_decided(config, weigh_people_by, english, dutch):
+    blue, beige = torso_of(photo_with_shirt(KSA_BLUE), config), torso_of(photo_with_shirt(BEIGE), config)
+    near, far = Box(0, 0, 100, 100), Box(0, 0, 20, 20)
+    analysis = PhotoAnalysis(
+        path="front_row.jpg", ok=True, width=400, height=300,
+        torsos=[replace(blue, box=near)] + [replace(beige, box=far)] * 3,
+    )
+    settings = config.with_overrides({"uniform": {"weigh_people_by": weigh_people_by, "min_fraction": 0.2}}, "test")
+    [reason] = [r for r in judge(analysis, settings, judging_context(settings)).reasons if r.policy == "uniform"]
+    assert english in reason.detail
+    assert dutch in localized(reason, "nl").detail
+    assert {"profile": "ksa", "count": 1, "checked": 4}.items() <= reason.values.items()
 
 
 def test_builtin_profiles_load_and_validate():

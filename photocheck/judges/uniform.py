@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from photocheck.config import Section
+import math
+
+from photocheck.config import ConfigError, Section
 from photocheck.records.analysis import ColourCluster, TorsoSample
 from photocheck.records.judgement import UniformJudgement
 from photocheck.uniforms import ColourRange, UniformProfile
@@ -28,30 +30,52 @@ def wears_uniform(sample: TorsoSample, profile: UniformProfile, settings: Sectio
     )
 
 
-def judged_torsos(torsos: list[TorsoSample]) -> list[TorsoSample]:
-    """The torsos under faces when there are any, else the upper bodies of the faceless person boxes.
+# `[uniform] judged_people`: which sampled torsos speak for a photo, given those under faces and all of them.
+JUDGED_PEOPLE = {
+    # A torso under a face sits where the face puts it; the upper-middle of a person box is a guess that misses when
+    # the box holds a sitting, cut-off or overlapping person. So person boxes speak only for a photo in which no face
+    # shows its torso (backs turned, faces too small to find).
+    "faces_first": lambda under_faces, torsos: under_faces or torsos,
+    # Only people whose face was found: a person box's guess never counts, and a photo of backs is not judged.
+    "faces_only": lambda under_faces, torsos: under_faces,
+    # Every sampled torso, the person boxes' guesses included, as the judge did before (issue 12).
+    "all": lambda under_faces, torsos: torsos,
+}
 
-    A torso under a face sits where the face puts it; the upper-middle of a person box is a guess that misses
-    when the box holds a sitting, cut-off or overlapping person. So person boxes speak only for a photo in which no
-    face shows its torso (backs turned, faces too small to find).
-    """
-    under_faces = [sample for sample in torsos if sample.source == "face"]
-    return under_faces or torsos
+# `[uniform] weigh_people_by`: how much one judged person counts in the share wearing the uniform.
+PERSON_WEIGHTS = {
+    # The people in front, whom a viewer sees first, decide, not a crowd of small figures in the back.
+    "area": lambda box: box.area,
+    # In between: the people in front weigh more, yet a crowd behind them still counts.
+    "sqrt_area": lambda box: math.sqrt(box.area),
+    # Every judged person alike, as the judge did before (issue 12).
+    "count": lambda box: 1.0,
+}
+
+
+def chosen_option(options: dict, settings: Section, setting: str):
+    """The option `[uniform] <setting>` names; a value that is none of them is a settings error."""
+    value = settings[setting]
+    if value not in options:
+        raise ConfigError(f"unknown value '{value}' for uniform.{setting}; choose one of: {', '.join(options)}")
+    return options[value]
 
 
 def judge_uniform(torsos: list[TorsoSample], profile: UniformProfile, settings: Section) -> UniformJudgement:
-    """`visible` when the people wearing the uniform hold at least `min_fraction` of the judged torso area.
+    """`visible` when the people wearing the uniform hold at least `min_fraction` of the judged people's weight.
 
-    Each person weighs by the area of their sampled torso: the people in front, whom a viewer sees first, decide
-    whether the uniform is clearly worn, not a crowd of small figures in the back.
+    Who is judged is `[uniform] judged_people`, how much each weighs `[uniform] weigh_people_by` (torso area by
+    default: the people in front decide).
     """
-    judged = judged_torsos(torsos)
+    judged = chosen_option(JUDGED_PEOPLE, settings, "judged_people")([s for s in torsos if s.source == "face"], torsos)
+    weight = chosen_option(PERSON_WEIGHTS, settings, "weigh_people_by")
     wearing = [sample for sample in judged if wears_uniform(sample, profile, settings)]
-    fraction = sum(s.box.area for s in wearing) / sum(s.box.area for s in judged) if judged else None
+    fraction = sum(weight(s.box) for s in wearing) / sum(weight(s.box) for s in judged) if judged else None
     return UniformJudgement(
         profile=profile.name,
         visible=bool(wearing) and fraction >= settings.min_fraction,
         people_in_uniform=len(wearing),
         people_checked=len(judged),
         fraction=fraction,
+        weighed_by=settings.weigh_people_by,
     )

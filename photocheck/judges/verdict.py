@@ -66,10 +66,13 @@ def uniform_reason(judgement: Judgement, points: Section) -> Reason | None:
     uniform = judgement.uniform
     if uniform is None or uniform.people_checked == 0:
         return None
-    values = {"profile": uniform.profile, "count": uniform.people_in_uniform, "checked": uniform.people_checked}
+    values = {
+        "profile": uniform.profile, "count": uniform.people_in_uniform, "checked": uniform.people_checked,
+        "percent": round(100 * uniform.fraction), "weighed_by": uniform.weighed_by,
+    }
     if not uniform.visible or uniform.people_in_uniform == 0:
         return _reason("uniform", "reason.uniform.not_visible", points.uniform_not_visible, profile=uniform.profile)
-    if (uniform.fraction or 0.0) >= points.uniform_worn_fraction:
+    if uniform.fraction >= points.uniform_worn_fraction:
         return _reason("uniform", "reason.uniform.worn", points.uniform_worn, **values)
     return _reason("uniform", "reason.uniform.partly", points.uniform_partly, **values)
 

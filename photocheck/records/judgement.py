@@ -105,6 +105,7 @@ class UniformJudgement:
     people_in_uniform: int
     people_checked: int
     fraction: float | None
+    weighed_by: str  # what `fraction` is a share of: `[uniform] weigh_people_by` (area, sqrt_area, count)
 
 
 @dataclass
