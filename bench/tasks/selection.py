@@ -16,7 +16,8 @@ Counted over the picks (labels "unsure" are counted apart, never as clean):
 - `red_flag_picks`: picks labelled alcohol or tobacco "yes", or clear advertising (youth_dev2: `advertising_where`
   background or product; youth_dev, which has no such column: `advertising_or_logo` yes). Must be 0; `*_alcohol_picks`,
   `*_tobacco_picks`, `*_advertising_picks` count each kind; `red_flag_picks_listing_no_check` those of them that
-  list nothing for the leader to check (picked as clean: the silent misses);
+  list nothing for the leader to check (picked as clean: the silent misses), and `silent_red_flag_picks` describes each
+  by its labels and what the analysis found (lines read after the close look, drinks detected), never by name;
   `first_look_red_flag_picks` is the same without the close look;
 - `clothing_brand_picks`: youth_dev2 picks whose most prominent brand is on clothing, and how many of them list a
   check for the leader (`clothing_brand_picks_with_checks`); `picks_with_checks`: picks that list anything to check;
@@ -58,6 +59,7 @@ from photocheck.workers import WorkerPool, default_workers
 
 GROUP_MIN = 4
 CLEAR_ADVERTISING_WHERE = ("background", "product")
+DRINK_LABELS = ("bottle", "wine glass", "cup")  # the COCO objects that hold a drink
 SEED = 5
 
 
@@ -105,7 +107,15 @@ def _selections(
     reread = TextRereader(root, config, pool=pool, cache=user_cache_dir())
     looked, selection = look_closely(result, config, reread, top=top, describe=people.describe)
     selection.coverage = coverage(people, [pick.path for pick in selection.picks])
-    return first_look, selection, time.perf_counter() - started, looked.tool["close_look"]
+    seen = {photo.analysis.path: _what_was_seen(photo) for photo in looked.photos}
+    return first_look, selection, time.perf_counter() - started, dict(looked.tool["close_look"], seen=seen)
+
+
+def _what_was_seen(photo: PhotoResult) -> str:
+    """What the analysis (after the close look) found that bears on the red flags: to describe a silent red-flag pick
+    by the kind of miss, never by name."""
+    drinks = sum(d.label in DRINK_LABELS for d in photo.analysis.objects)
+    return f"{len(photo.analysis.texts)} lines read, {drinks} drinks detected"
 
 
 def _with_consent_list(config, result: ScanResult, count: int):
@@ -139,8 +149,15 @@ def _consent_metrics(config, result: ScanResult, selection: Selection) -> dict:
     }
 
 
+def _labelled(row: dict) -> str:
+    """The red-flag labels of a row, with where its advertising is when youth_dev2 says so."""
+    where = f" ({row['advertising_where']})" if row.get("advertising_where") else ""
+    return "+".join(kind + (where if kind == "advertising" else "")
+                    for kind, label in red_flag_labels(row).items() if label == "yes")
+
+
 def _count_picks(metrics: dict, prefix: str, rows: list[dict], picked: list[dict], first: list[dict],
-                 checked: list[bool]) -> None:
+                 checked: list[bool], seen: list[str]) -> None:
     metrics[f"{prefix}_photos"] = len(rows)
     metrics[f"{prefix}_picks"] = len(picked)
     metrics[f"{prefix}_picks_with_checks"] = sum(checked)
@@ -159,6 +176,9 @@ def _count_picks(metrics: dict, prefix: str, rows: list[dict], picked: list[dict
         metrics[f"{prefix}_{kind}_picks"] = sum(red_flag_labels(row)[kind] == "yes" for row in picked)
     metrics[f"{prefix}_red_flag_picks_listing_no_check"] = sum(
         red_flag(row) == "yes" and not has for row, has in zip(picked, checked))
+    metrics[f"{prefix}_silent_red_flag_picks"] = "; ".join(
+        f"{_labelled(row)}: {what}" for row, has, what in zip(picked, checked, seen) if red_flag(row) == "yes" and not has
+    ) or "none"
     metrics[f"{prefix}_red_flag_picks"] = sum(red_flag(row) == "yes" for row in picked)
 
 
@@ -187,7 +207,7 @@ def _measure(metrics, result, rows, by_path, eval_root, config, top, per_source_
     first, selection, seconds, look = _selections(result, eval_root, config, top, pool)
     rows_of = lambda picks: [by_path[pick.path] for pick in picks]  # noqa: E731
     _count_picks(metrics, "folder", rows, rows_of(selection.picks), rows_of(first.picks),
-                 [bool(pick.checks) for pick in selection.picks])
+                 [bool(pick.checks) for pick in selection.picks], [look["seen"][pick.path] for pick in selection.picks])
     metrics["folder_close_look_seconds"] = round(seconds, 1)
     metrics["folder_close_look_photos"], metrics["folder_close_look_rounds"] = look["photos"], look["rounds"]
     metrics["folder_people_in_folder"] = selection.coverage.people
@@ -205,6 +225,8 @@ def _measure(metrics, result, rows, by_path, eval_root, config, top, per_source_
         totals["picked"] += rows_of(selection.picks)
         totals["first"] += rows_of(first.picks)
         totals["checked"] += [bool(pick.checks) for pick in selection.picks]
-    _count_picks(metrics, "per_source", totals["rows"], totals["picked"], totals["first"], totals["checked"])
+        totals["seen"] += [look["seen"][pick.path] for pick in selection.picks]
+    _count_picks(metrics, "per_source", totals["rows"], totals["picked"], totals["first"], totals["checked"],
+                 totals["seen"])
     metrics["per_source_close_look_photos"], metrics["per_source_close_look_rounds"] = \
         sum(totals["looked"]), sum(totals["rounds"])
