@@ -78,6 +78,14 @@ class Config:
 
 # Settings that were renamed -> their new name: a settings file written for an older version gets told what to write.
 RENAMED_SETTINGS = {"teach.weak_false_positive_rate": "teach.weak_false_positive_rates"}
+# Settings whose value names one of a few ways of working: another value is refused when the settings are read, in the
+# user's language, before any photo is analysed. The code that acts on each takes its names from here.
+SETTING_CHOICES = {
+    "faces.detector": ("blazeface", "mtcnn"),
+    "text_regions.close_look_places": ("frame", "text", "objects"),
+    "uniform.judged_people": ("faces_first", "faces_only", "all"),
+    "uniform.weigh_people_by": ("area", "sqrt_area", "count"),
+}
 
 
 def _merge(base: dict, overrides: dict, source: str, origins: dict[str, str], prefix: str) -> None:
@@ -98,6 +106,9 @@ def _merge(base: dict, overrides: dict, source: str, origins: dict[str, str], pr
                 "config_error.wrong_type", setting=dotted, source=source, expected=type(current).__name__,
                 actual=type(value).__name__,
             )
+        if value not in SETTING_CHOICES.get(dotted, (value,)):
+            raise SettingsFileError("config_error.not_a_choice", setting=dotted, source=source, value=value,
+                                    choices=", ".join(SETTING_CHOICES[dotted]))
         base[key] = float(value) if isinstance(current, float) else value
         origins[dotted] = source
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from photocheck.analysis.torso import lab, sample_torsos
 from photocheck.cli import app
-from photocheck.config import ConfigError
+from photocheck.config import SETTING_CHOICES, ConfigError
 from photocheck.i18n import explained, localized
 from photocheck.judges.policy import judge, judging_context
 from photocheck.judges.uniform import judge_uniform, wears_uniform
@@ -190,10 +190,15 @@ def test_a_crowd_in_uniform_behind_one_person_without_it(config, weigh_people_by
 
 
 @pytest.mark.parametrize("setting", ["judged_people", "weigh_people_by"])
-def test_an_unknown_choice_is_a_settings_error_naming_the_choices(config, setting):
-    blue = torso_of(photo_with_shirt(KSA_BLUE), config)
-    with pytest.raises(ConfigError, match=f"uniform.{setting}; choose one of"):
-        judge_uniform([blue], load_profile("ksa"), uniform_settings(config, **{setting: "faces"}))
+def test_an_unknown_choice_is_refused_when_the_settings_are_read_naming_the_choices(tmp_path, config, setting):
+    from photocheck.judges.uniform import JUDGED_PEOPLE, PERSON_WEIGHTS
+
+    assert tuple({"judged_people": JUDGED_PEOPLE, "weigh_people_by": PERSON_WEIGHTS}[setting]) == \
+        SETTING_CHOICES[f"uniform.{setting}"]  # every name the settings accept is one the judge acts on
+    settings_file = tmp_path / "settings.toml"
+    settings_file.write_text(f'[uniform]\n{setting} = "faces"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=f"uniform.{setting}.*'faces'.*{SETTING_CHOICES[f'uniform.{setting}'][1]}"):
+        config.with_file(settings_file)
 
 
 @pytest.mark.parametrize(("weigh_people_by", "english", "dutch"), [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from photocheck.config import ConfigError, Section
+from photocheck.config import Section
 from photocheck.records.analysis import ColourCluster, TorsoSample
 from photocheck.records.judgement import UniformJudgement
 from photocheck.uniforms import ColourRange, UniformProfile
@@ -30,7 +30,8 @@ def wears_uniform(sample: TorsoSample, profile: UniformProfile, settings: Sectio
     )
 
 
-# `[uniform] judged_people`: which sampled torsos speak for a photo, given those under faces and all of them.
+# `[uniform] judged_people` (its names are config.SETTING_CHOICES'): which sampled torsos speak for a photo, given
+# those under faces and all of them.
 JUDGED_PEOPLE = {
     # A torso under a face sits where the face puts it; the upper-middle of a person box is a guess that misses when
     # the box holds a sitting, cut-off or overlapping person. So person boxes speak only for a photo in which no face
@@ -42,7 +43,8 @@ JUDGED_PEOPLE = {
     "all": lambda under_faces, torsos: torsos,
 }
 
-# `[uniform] weigh_people_by`: how much one judged person counts in the share wearing the uniform.
+# `[uniform] weigh_people_by` (names as config.SETTING_CHOICES): how much one judged person counts in the share
+# wearing the uniform.
 PERSON_WEIGHTS = {
     # The people in front, whom a viewer sees first, decide, not a crowd of small figures in the back.
     "area": lambda box: box.area,
@@ -53,22 +55,14 @@ PERSON_WEIGHTS = {
 }
 
 
-def chosen_option(options: dict, settings: Section, setting: str):
-    """The option `[uniform] <setting>` names; a value that is none of them is a settings error."""
-    value = settings[setting]
-    if value not in options:
-        raise ConfigError(f"unknown value '{value}' for uniform.{setting}; choose one of: {', '.join(options)}")
-    return options[value]
-
-
 def judge_uniform(torsos: list[TorsoSample], profile: UniformProfile, settings: Section) -> UniformJudgement:
     """`visible` when the people wearing the uniform hold at least `min_fraction` of the judged people's weight.
 
     Who is judged is `[uniform] judged_people`, how much each weighs `[uniform] weigh_people_by` (torso area by
     default: the people in front decide).
     """
-    judged = chosen_option(JUDGED_PEOPLE, settings, "judged_people")([s for s in torsos if s.source == "face"], torsos)
-    weight = chosen_option(PERSON_WEIGHTS, settings, "weigh_people_by")
+    judged = JUDGED_PEOPLE[settings.judged_people]([s for s in torsos if s.source == "face"], torsos)
+    weight = PERSON_WEIGHTS[settings.weigh_people_by]
     wearing = [sample for sample in judged if wears_uniform(sample, profile, settings)]
     fraction = sum(weight(s.box) for s in wearing) / sum(weight(s.box) for s in judged) if judged else None
     return UniformJudgement(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from photocheck.config import ConfigError
+from photocheck.config import SETTING_CHOICES, ConfigError
 from photocheck.models.base import ModelStore
 from photocheck.models.blazeface import BlazeFace
 from photocheck.models.facemesh import FaceMesh, Mesh
@@ -13,7 +13,7 @@ from photocheck.models.preprocess import nms
 from photocheck.records.analysis import Box
 
 FaceDetector = BlazeFace | Mtcnn
-DETECTORS = ("blazeface", "mtcnn")
+DETECTORS = SETTING_CHOICES["faces.detector"]
 
 
 def face_detector(store: ModelStore, settings, name: str | None = None) -> FaceDetector:
