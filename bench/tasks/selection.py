@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 from evaldata import parse_count, policy_rows, policy_target
 
-from photocheck.close_look import TextRereader, look_closely
+from photocheck.close_look import CloseLookReader, look_closely
 from photocheck.config import default_config
 from photocheck.judges.consent import closest_reference
 from photocheck.judges.policy import judge, judging_context
@@ -102,7 +102,7 @@ def _selections(
     people = group_people(result, config.selection.same_face_similarity)
     first_look = select(result, config, top=top, describe=people.describe)
     started = time.perf_counter()
-    reread = TextRereader(root, config, pool=pool, cache=user_cache_dir())
+    reread = CloseLookReader(root, config, pool=pool, cache=user_cache_dir())
     looked, selection = look_closely(result, config, reread, top=top, describe=people.describe)
     selection.coverage = coverage(people, [pick.path for pick in selection.picks])
     return first_look, selection, time.perf_counter() - started, looked.tool["close_look"]
