@@ -1,6 +1,10 @@
 """What `select` recommends on the labelled youth-group photos, measured against the hand-written labels.
 
-`python bench/run.py selection ../shared/eval [--sets youth_dev,youth_dev2] [--top N] [--per-source-top K] [--list K]`
+`python bench/run.py selection ../shared/eval [--sets youth_dev,youth_dev2] [--top N] [--per-source-top K] [--list K]
+[--config FILE]`
+
+`--config FILE` runs the scan and the selection with other settings (e.g. the close look without its search for small
+drinks: `[regions] close_look_drink_side = 0`).
 
 DATASET is the eval root (both policy sets, default) or one set's folder (`../shared/eval/youth_dev2`). The photos
 are scanned through photocheck's analysis cache and the selection runs as `select` runs it: first look, then the
@@ -164,6 +168,8 @@ def _count_picks(metrics: dict, prefix: str, rows: list[dict], picked: list[dict
 
 def run(dataset: Path, options: list[str]) -> dict:
     config = default_config()
+    if _option(options, "--config"):
+        config = config.with_file(Path(_option(options, "--config")))
     eval_root, sets = policy_target(dataset)
     if _option(options, "--sets"):
         sets = tuple(_option(options, "--sets").split(","))
