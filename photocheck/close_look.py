@@ -1,4 +1,5 @@
-"""Close look: the candidate picks analysed again with the text detector at a larger size, then selected again.
+"""Close look: the candidate picks analysed again with the text detector at a larger size and the object detector on
+tiles of the enlarged photo, then selected again.
 
 Small, distant lettering (a shop sign, a brand on a T-shirt, about 15 px high) is only read when the text detector
 sees the photo enlarged (`[selection] close_look_text_side`, against `[text] detect_side` for every photo): too slow
@@ -8,13 +9,15 @@ and the selection runs again: a photo whose close look reveals a red flag drops 
 place, to be looked at in the next round, until every pick has had its close look (at most `close_look_rounds`
 rounds).
 
-Only the text is read again (:func:`photocheck.analysis.pipeline.reread_texts`): the photo is decoded once at the close-look
-size and only the OCR runs, where `[text_regions] close_look_places` says text can be, in tiles of bounded size, and
-only in the tiles where the detector finds text when it sees the whole photo at `close_look_find_side`; the
-faces, objects and scene of the first look stay. The photos are read in the flow's worker processes (both cores; their
-OCR engine is loaded once, for the scan), so the memory of the whole run stays bounded. The reading is stored in the
-analysis cache under a version of its own (the close-look settings, marked text-only), so a repeated selection reuses
-it without loading the OCR.
+The text is read again (:func:`photocheck.analysis.pipeline.reread_texts`): the photo is decoded once at the
+close-look size and only the OCR runs, where `[text_regions] close_look_places` says text can be, in tiles of bounded
+size, and only in the tiles where the detector finds text when it sees the whole photo at `close_look_find_side`.
+Small drinks are looked for (:func:`photocheck.analysis.small_drinks.look_for_drinks`, unless `[regions]
+close_look_drink_side` is 0): NanoDet on overlapping tiles of the photo decoded at that size, the drinks the first look
+missed added with their crop labels; the faces, the other objects and the scene of the first look stay. The photos
+are read in the flow's worker processes (both cores; their models are loaded once, for the scan), so the memory of the
+whole run stays bounded. The reading is stored in the analysis cache under a version of its own (the close-look
+settings, marked as a close look), so a repeated selection reuses it without loading the models.
 
 A close look that fails (a photo gone since the scan, the OCR files missing, any error) never costs the selection:
 the picks keep their first look, and each says why it was not checked closely (JSON `close_look.error`, the pick's
@@ -62,12 +65,12 @@ def is_on(config: Config) -> bool:
     return config.selection.close_look_text_side > config.text.detect_side
 
 
-class TextRereader:
+class CloseLookReader:
     """A :data:`Reanalyse` that reads the text of the photos' files (found under `root`, the scanned folder) again at
-    `close_look_text_side`, in `pool` (the flow's worker processes, which already hold the OCR engine after the
-    scan; without one, in this process). Each photo is read where text can be, in tiles of bounded size
-    (:func:`photocheck.analysis.pipeline.reread_texts`), so no worker holds a whole enlarged photo's detector maps.
-    `seconds` adds up the time spent reading."""
+    `close_look_text_side` and looks for their small drinks, in `pool` (the flow's worker processes, which already
+    hold the models after the scan; without one, in this process). Each photo is read where text can be, in tiles of
+    bounded size (:func:`photocheck.analysis.pipeline.reread_texts`), so no worker holds a whole enlarged photo's
+    detector maps. `seconds` adds up the time spent reading."""
 
     def __init__(
         self, root: Path, config: Config, *, pool: WorkerPool | None = None, cache: Path | None = None,
@@ -94,7 +97,8 @@ class TextRereader:
                         continue
                     cached = run_cache.get(file, first.path)
                     if cached is not None:
-                        analyses[first.path] = dataclasses.replace(first, texts=cached.texts)
+                        analyses[first.path] = dataclasses.replace(
+                            first, texts=cached.texts, objects=cached.objects, object_classes=cached.object_classes)
                     else:
                         todo.append(Reread(len(todo), file, first, self.closer))
                 if todo:
@@ -111,7 +115,7 @@ class TextRereader:
     def _cache_version(self) -> str:
         """The close look's own version in the analysis cache: its entries hold the first look's other fields, which
         may come from a --from file, so they are kept apart from the analyses of a scan at the close-look size."""
-        return f"{pipeline_version(self.closer, ModelStore().hashes())}:close-look-text"
+        return f"{pipeline_version(self.closer, ModelStore().hashes())}:close-look-text-and-drinks"
 
 
 def look_closely(

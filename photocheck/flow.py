@@ -17,7 +17,7 @@ from pathlib import Path
 
 from photocheck.analysis.loading import discover
 from photocheck.atomic import write_atomic
-from photocheck.close_look import TextRereader, is_on, look_closely
+from photocheck.close_look import CloseLookReader, is_on, look_closely
 from photocheck.config import Config, ConfigError
 from photocheck.i18n import explained
 from photocheck.outputs import export, html_report, json_output
@@ -153,7 +153,7 @@ def select_people_closely(
     people_seconds = time.perf_counter() - started
     reread = None
     if close_look and is_on(config):
-        reread = TextRereader(root, config, pool=pool, cache=cache, progress=progress)
+        reread = CloseLookReader(root, config, pool=pool, cache=cache, progress=progress)
         result, selection = look_closely(
             result, config, reread, top=top, per_day=per_day, describe=people.describe, allow_listed=allow_listed
         )

@@ -18,9 +18,12 @@ from pathlib import Path
 
 import cv2
 
-from photocheck.analysis.pipeline import Analyzer, reread_texts
+from photocheck.analysis import small_drinks
+from photocheck.analysis.pipeline import Analyzer, object_detector, reread_texts
 from photocheck.config import Config, Section, available_cores
 from photocheck.models.base import ModelFileError, ModelStore
+from photocheck.models.efficientnet import EfficientNetLite0
+from photocheck.models.nanodet import NanoDet
 from photocheck.models.text_reader import TextReader
 from photocheck.records.analysis import PhotoAnalysis, failed
 
@@ -128,8 +131,9 @@ class WorkerPool:
         return self._run("analyse", jobs, lambda job, error: failed(job.display_path, error))
 
     def reread(self, jobs: list[Reread]) -> Iterator[tuple[int, PhotoAnalysis]]:
-        """(job index, the job's analysis with its text read again with `job.closer`) for every job, in completion
-        order; a model file that cannot be loaded raises, any other error fails that photo only."""
+        """(job index, the job's analysis with its text read again and its small drinks looked for with `job.closer`)
+        for every job, in completion order; a model file that cannot be loaded raises, any other error fails that
+        photo only."""
         return self._run("reread", jobs, lambda job, error: failed(job.first.path, error))
 
     def _run(self, method: str, jobs: list, crashed: Callable) -> Iterator[tuple[int, object]]:
@@ -170,7 +174,8 @@ class WorkerPool:
 
 @dataclass(frozen=True)
 class Reread:
-    """A close-look job: the text of `file` read again (`photocheck.analysis.pipeline.reread_texts`) with `closer`."""
+    """A close-look job: the text of `file` read again (`photocheck.analysis.pipeline.reread_texts`) and its small
+    drinks looked for (`photocheck.analysis.small_drinks.look_for_drinks`) with `closer`."""
 
     index: int
     file: Path
@@ -180,11 +185,13 @@ class Reread:
 
 class _Models:
     """The models of one process, each loaded at its first use: the Analyzer for analyses, a text reader at the
-    close-look size for re-reads (sharing the Analyzer's OCR engine when it is loaded)."""
+    close-look size for re-reads (sharing the Analyzer's OCR engine when it is loaded), the object detector and scene
+    model for the close look's drinks (the Analyzer's, when it is loaded)."""
 
     def __init__(self, config: Config, store: ModelStore, analyzer: Analyzer | None = None):
         self.config, self.store, self._analyzer = config, store, analyzer
         self._readers: dict[int, TextReader] = {}
+        self._drink_models: tuple[NanoDet, EfficientNetLite0] | None = None
 
     def analyzer(self) -> Analyzer:
         if self._analyzer is None:
@@ -199,14 +206,26 @@ class _Models:
                 self._readers[text.detect_side] = TextReader(self.store, text.detect_side, text.min_score)
         return self._readers[text.detect_side]
 
+    def drink_models(self) -> tuple[NanoDet, EfficientNetLite0]:
+        if self._drink_models is None:
+            if self._analyzer is not None:
+                self._drink_models = self._analyzer.object_detector, self._analyzer.scene_model
+            else:
+                self._drink_models = object_detector(self.store, self.config.objects), EfficientNetLite0(self.store)
+        return self._drink_models
+
     def analyse(self, job: Job) -> PhotoAnalysis:
         return analyse_safely(self.analyzer(), job)
 
     def reread(self, job: Reread) -> PhotoAnalysis:
         reader = self.reader(job.closer.text)
+        drink_models = self.drink_models() if small_drinks.is_on(job.closer) else None
         give_back_freed_memory()
         try:
-            return reread_texts(reader, job.file, job.first, job.closer)
+            looked = reread_texts(reader, job.file, job.first, job.closer)
+            if looked.ok and drink_models is not None:
+                looked = small_drinks.look_for_drinks(*drink_models, job.file, looked, job.closer)
+            return looked
         except Exception as exc:  # noqa: BLE001 - reported per photo, the close look goes on
             return failed(job.first.path, f"close look failed: {type(exc).__name__}: {exc}")
 

@@ -1,4 +1,4 @@
-"""The close look: the loop on constructed results with a fake re-analyser; real text-only close looks on photos with
+"""The close look: the loop on constructed results with a fake re-analyser; real close looks on photos with
 small lettering; close looks that genuinely fail (a photo gone since the scan, the OCR package unavailable)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from photocheck.atomic import write_atomic
 from photocheck.cache import default_cache_dir
 from photocheck.cli import app
-from photocheck.close_look import TextRereader, close_look_config, is_on, look_closely
+from photocheck.close_look import CloseLookReader, close_look_config, is_on, look_closely
 from photocheck.judges import commercial
 from photocheck.judges.flags import evidence
 from photocheck.judges.policy import judge, judging_context
@@ -114,7 +114,7 @@ def sign_folder(tmp_path, config, analyzer):
 
 def test_a_real_close_look_reads_the_sample_sign_again_and_keeps_its_flag(config, sign_folder):
     folder, first = sign_folder
-    [looked] = TextRereader(folder, config)([first])
+    [looked] = CloseLookReader(folder, config)([first])
     assert close_look_config(config).text.detect_side == config.selection.close_look_text_side
     assert looked.analysis.path == "signage_beer_box.jpg" and looked.analysis.texts
     assert {"advertising", "alcohol"} <= {flag.kind for flag in looked.judgement.flags if flag.strong}
@@ -125,7 +125,7 @@ def test_the_close_look_keeps_a_first_look_line_it_does_not_read_again(config, s
     folder, first = sign_folder
     read_before = TextLine("KBC", Box(10, 10, 60, 30), 0.99)  # a corner of the sign photo that holds no text
     first = dataclasses.replace(first, analysis=dataclasses.replace(first.analysis, texts=[read_before]))
-    [looked] = TextRereader(folder, config)([first])
+    [looked] = CloseLookReader(folder, config)([first])
     texts = looked.analysis.texts
     assert read_before in texts and len(texts) > 1  # kept, beside the lines read again
     [advertising] = [flag for flag in looked.judgement.flags if flag.kind == "advertising"]
@@ -154,7 +154,7 @@ def test_the_text_only_close_look_reads_a_small_brand_the_first_look_misses(conf
     assert not any("HEINEKEN" in line.text for line in first.texts)
     assert not any(flag.kind == "advertising" for flag in first_judgement.flags)
 
-    [looked] = TextRereader(small_brand, config)([PhotoResult(first, first_judgement)])
+    [looked] = CloseLookReader(small_brand, config)([PhotoResult(first, first_judgement)])
     analysis, judgement = looked.analysis, looked.judgement
     [brand] = [line for line in analysis.texts if line.text == "HEINEKEN"]
     assert brand.box.x1 <= BRAND_AT[0] + 5 and brand.box.x2 > BRAND_AT[0] + 60  # where it was drawn, original pixels
@@ -233,8 +233,8 @@ def test_without_its_ocr_package_the_close_look_fails_visibly_and_the_flow_compl
 
 def test_a_cached_close_look_is_reused_without_loading_the_ocr(config, sign_folder, tmp_path, monkeypatch):
     folder, first = sign_folder
-    [read] = TextRereader(folder, config, cache=tmp_path / "cache")([first])
+    [read] = CloseLookReader(folder, config, cache=tmp_path / "cache")([first])
     monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # any OCR load would now fail
-    [again] = TextRereader(folder, config, cache=tmp_path / "cache")([first])
+    [again] = CloseLookReader(folder, config, cache=tmp_path / "cache")([first])
     assert read.analysis.texts and again.analysis.texts == read.analysis.texts
     assert again.analysis.faces == first.analysis.faces  # the texts only: the rest is the given first look

@@ -13,7 +13,8 @@ F1 on the other folds is chosen among candidates and applied to the held-out fol
 - alcohol: youth_dev + youth_dev2 `alcohol` yes vs no ("unsure" left out; `alcohol_youth_*`) and coco128 images with
   a bottle or wine glass box vs without (`alcohol_coco128_*`); any alcohol flag counts. `_loso_` re-chooses
   ALCOHOL_CANDIDATES for each held-out source (each youth group, and coco128 as one more source) on all the others;
-  `_defaults_` is the configured settings (in-sample: chosen on these sets);
+  `_defaults_` is the configured settings (in-sample: chosen on these sets); `alcohol_close_look_drinks_tiles_N_*`
+  the same after the close look's search for small drinks (see `_alcohol`);
 - advertising: youth_dev + youth_dev2 leave-one-source-out, in the scan and after the close look (see
   `_advertising` for the rows and figures; `--close-look-cache DIR` keeps the close look's readings, by default in
   the system's temporary folder); `_text_seconds_per_photo` times the OCR alone (re-run on the youth_dev photos at
@@ -44,11 +45,14 @@ from evaldata import POLICY_SETS, best_candidate, leave_one_source_out, policy_r
 
 from photocheck import teach
 from photocheck.analysis.loading import load_photo
-from photocheck.analysis.pipeline import Analyzer, read_texts
+from photocheck.analysis.pipeline import Analyzer, object_detector, read_texts
+from photocheck.analysis.small_drinks import look_for_drinks
 from photocheck.analysis.text_regions import read_likely_text
-from photocheck.close_look import TextRereader
+from photocheck.close_look import CloseLookReader
 from photocheck.config import default_config
 from photocheck.judges import taught
+from photocheck.models.base import ModelStore
+from photocheck.models.efficientnet import EfficientNetLite0
 from photocheck.judges.flags import alcohol_findings, judge_flags, litter_findings, taught_findings, text_findings
 from photocheck.records.analysis import PhotoAnalysis
 from photocheck.scan import scan
@@ -292,6 +296,8 @@ ALCOHOL_CANDIDATES = {
     "many_drinks": [99, 6, 4, 3, 2],
     "container_scene_min": [1.01, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1],
 }
+# The `[regions] close_look_drink_tiles` measured after the close look (tiles along the photo's longer side).
+CLOSE_LOOK_DRINK_TILES = (2, 3)
 # `[flags.litter]` settings re-chosen per held-out source.
 LITTER_CANDIDATES = {
     "scene_min": [1.01, 0.3, 0.2, 0.15, 0.1, 0.08, 0.05, 0.03, 0.02],
@@ -304,23 +310,65 @@ def _policy_cases(dataset: Path, config, cache: Path | None, column: str) -> lis
     scans = policy_scans(dataset, config, **({"cache": cache} if cache else {}))
     return [
         {"source": row["source"], "set": "youth", "label": row[column] == "yes", "eval_set": row["set"],
-         "analysis": scans[row["image"]].analysis}
+         "analysis": scans[row["image"]].analysis, "file": Path(row["image"])}
         for row in policy_rows(dataset) if row[column] in ("yes", "no")
     ]
 
 
 def _alcohol(metrics: dict, dataset: Path, coco: dict, config, cache: Path | None) -> None:
     """Alcohol on youth_dev + youth_dev2 (yes vs no), leave one source out; coco128 (bottle or wine glass boxes vs
-    none) is one more source: fitted on when a youth group is held out, measured when it is held out itself."""
+    none) is one more source: fitted on when a youth group is held out, measured when it is held out itself.
+
+    `alcohol_*`: the first look (the scan). `alcohol_close_look_drinks_tiles_N_*`: every photo after the close look's
+    search for small drinks (`photocheck.analysis.small_drinks.look_for_drinks`, the product's own code) with
+    `[regions] close_look_drink_tiles` = N of CLOSE_LOOK_DRINK_TILES, ALCOHOL_CANDIDATES re-chosen per held-out
+    source as for the first look; `_seconds_per_photo` is that search's time on the youth photos (one thread),
+    `_photos_with_new_drinks_*` how many positives / negatives it added a drink to. The close look's text reading is
+    left out here: these rows measure the drinks alone."""
     with (dataset / "coco128" / "labels_summary.csv").open(newline="", encoding="utf-8") as handle:
         coco_rows = list(csv.DictReader(handle))
     cases = _policy_cases(dataset, config, cache, "alcohol")
     cases += [{"source": "coco128", "set": "coco128", "label": row["any_bottle_or_wineglass"] == "1",
-               "analysis": coco[Path(row["file"]).name]} for row in coco_rows]
+               "analysis": coco[Path(row["file"]).name], "file": dataset / "coco128" / row["file"]}
+              for row in coco_rows]
     for case in cases:  # brands and alcohol words read in the photo: nothing here is chosen on these sets
         case["read"] = bool(text_findings(case["analysis"], config.flags.advertising)["alcohol"])
-    _loso_grid(metrics, "alcohol", cases, lambda case, settings: case["read"] or bool(
-        alcohol_findings(case["analysis"], settings)), "alcohol", config, ALCOHOL_CANDIDATES)
+
+    def judged(case, settings):
+        return case["read"] or bool(alcohol_findings(case["analysis"], settings))
+
+    _loso_grid(metrics, "alcohol", cases, judged, "alcohol", config, ALCOHOL_CANDIDATES)
+    _any_alcohol_finding(metrics, "alcohol", cases, judged, config)
+    drink_models = object_detector(ModelStore(), config.objects), EfficientNetLite0(ModelStore())
+    for tiles in CLOSE_LOOK_DRINK_TILES:
+        name = f"alcohol_close_look_drinks_tiles_{tiles}"
+        varied = config.with_overrides({"regions": {"close_look_drink_tiles": tiles}}, f"bench {name}")
+        looked, seconds = [], []
+        for case in cases:
+            started = time.perf_counter()
+            analysis = look_for_drinks(*drink_models, case["file"], case["analysis"], varied)
+            seconds.append(time.perf_counter() - started)
+            new_drinks = len(analysis.objects) > len(case["analysis"].objects)
+            looked.append({**case, "analysis": analysis, "new_drinks": new_drinks})
+        youth = [i for i, case in enumerate(cases) if case["set"] == "youth"]
+        metrics[f"{name}_seconds_per_photo"] = float(np.mean([seconds[i] for i in youth]))
+        for label, kind in ((True, "positives"), (False, "negatives")):
+            metrics[f"{name}_photos_with_new_drinks_youth_{kind}"] = sum(
+                looked[i]["new_drinks"] for i in youth if looked[i]["label"] == label)
+        _loso_grid(metrics, name, looked, judged, "alcohol", config, ALCOHOL_CANDIDATES)
+        _any_alcohol_finding(metrics, name, looked, judged, config)
+
+
+def _any_alcohol_finding(metrics: dict, name: str, cases: list[dict], judged, config) -> None:
+    """How many youth positives / negatives get any alcohol finding with the configured settings (in-sample: the
+    defaults were chosen on these sets), and how many a strong one (the photo is skipped)."""
+    settings = config.flags.alcohol
+    for label, kind in ((True, "positives"), (False, "negatives")):
+        youth = [case for case in cases if case["set"] == "youth" and case["label"] == label]
+        metrics[f"{name}_youth_defaults_{kind}_with_any_finding"] = sum(judged(case, settings) for case in youth)
+        metrics[f"{name}_youth_defaults_{kind}_with_strong_finding"] = sum(any(
+            finding.strong for finding in alcohol_findings(case["analysis"], settings)
+            + text_findings(case["analysis"], config.flags.advertising)["alcohol"]) for case in youth)
 
 
 def _litter(metrics: dict, dataset: Path, litter: dict, config, cache: Path | None) -> None:
@@ -371,7 +419,7 @@ def _text_regions(metrics: dict, dataset: Path, youth_rows: list[dict], config, 
 
 
 def _close_look(dataset: Path, scans: dict, config, cache: Path) -> dict[str, PhotoAnalysis]:
-    """The policy photos' analyses after the selection's close look (the product's own TextRereader in a pool of
+    """The policy photos' analyses after the selection's close look (the product's own CloseLookReader in a pool of
     workers, as `select` runs it: text read again at `close_look_text_side`, merged with the first look's lines),
     keyed like `scans`. The readings are kept in the analysis cache under `cache` (a folder outside the project), so
     a second run reads nothing again."""
@@ -381,7 +429,7 @@ def _close_look(dataset: Path, scans: dict, config, cache: Path) -> dict[str, Ph
             images = dataset / name / "images"
             photos = {str(images / photo.analysis.path): photo for key, photo in scans.items()
                       if Path(key).parent == images}
-            rereader = TextRereader(images, config, pool=pool, cache=cache)
+            rereader = CloseLookReader(images, config, pool=pool, cache=cache)
             by_path = {result.analysis.path: result.analysis for result in rereader(list(photos.values()))}
             looked.update({key: by_path[photo.analysis.path] for key, photo in photos.items()})
     return looked

@@ -1,6 +1,10 @@
 """What `select` recommends on the labelled youth-group photos, measured against the hand-written labels.
 
-`python bench/run.py selection ../shared/eval [--sets youth_dev,youth_dev2] [--top N] [--per-source-top K] [--list K]`
+`python bench/run.py selection ../shared/eval [--sets youth_dev,youth_dev2] [--top N] [--per-source-top K] [--list K]
+[--config FILE]`
+
+`--config FILE` runs the scan and the selection with other settings (e.g. the close look without its search for small
+drinks: `[regions] close_look_drink_side = 0`).
 
 DATASET is the eval root (both policy sets, default) or one set's folder (`../shared/eval/youth_dev2`). The photos
 are scanned through photocheck's analysis cache and the selection runs as `select` runs it: first look, then the
@@ -45,7 +49,7 @@ from pathlib import Path
 import numpy as np
 from evaldata import parse_count, policy_rows, policy_target
 
-from photocheck.close_look import TextRereader, look_closely
+from photocheck.close_look import CloseLookReader, look_closely
 from photocheck.config import default_config
 from photocheck.judges.consent import closest_reference
 from photocheck.judges.policy import judge, judging_context
@@ -104,7 +108,7 @@ def _selections(
     people = group_people(result, config.selection.same_face_similarity)
     first_look = select(result, config, top=top, describe=people.describe)
     started = time.perf_counter()
-    reread = TextRereader(root, config, pool=pool, cache=user_cache_dir())
+    reread = CloseLookReader(root, config, pool=pool, cache=user_cache_dir())
     looked, selection = look_closely(result, config, reread, top=top, describe=people.describe)
     selection.coverage = coverage(people, [pick.path for pick in selection.picks])
     seen = {photo.analysis.path: _what_was_seen(photo) for photo in looked.photos}
@@ -184,6 +188,8 @@ def _count_picks(metrics: dict, prefix: str, rows: list[dict], picked: list[dict
 
 def run(dataset: Path, options: list[str]) -> dict:
     config = default_config()
+    if _option(options, "--config"):
+        config = config.with_file(Path(_option(options, "--config")))
     eval_root, sets = policy_target(dataset)
     if _option(options, "--sets"):
         sets = tuple(_option(options, "--sets").split(","))

@@ -15,7 +15,7 @@ from photocheck.analysis.text_lines import merged
 from photocheck.analysis.text_regions import grown, likely_regions, read_likely_text, read_tiles, tiles, with_text
 from photocheck.analysis.thumbnails import thumbnail_jpeg
 from photocheck.analysis.torso import sample_torsos
-from photocheck.config import Config
+from photocheck.config import Config, Section
 from photocheck.models.base import ModelStore
 from photocheck.models.efficientnet import EfficientNetLite0
 from photocheck.models.face_descriptor import FaceDescriptor
@@ -29,6 +29,14 @@ from photocheck.records.analysis import (
 )
 
 
+def object_detector(store: ModelStore, objects: Section) -> NanoDet:
+    """NanoDet with the `[objects]` settings."""
+    return NanoDet(
+        store, objects.min_score, objects.iou_threshold, objects.ignored_labels,
+        {"person": objects.person_min_score, "wine glass": objects.wine_glass_min_score},
+    )
+
+
 class Analyzer:
     """Holds one instance of every model (sessions created once) and analyses photos with them."""
 
@@ -40,11 +48,7 @@ class Analyzer:
         self.face_mesh = FaceMesh(self.store)
         self.face_descriptor = FaceDescriptor(self.store)
         self.smile = SmileEstimator(self.store, faces.expression_margin, config.smile.weights)
-        objects = config.objects
-        self.object_detector = NanoDet(
-            self.store, objects.min_score, objects.iou_threshold, objects.ignored_labels,
-            {"person": objects.person_min_score, "wine glass": objects.wine_glass_min_score},
-        )
+        self.object_detector = object_detector(self.store, config.objects)
         self.scene_model = EfficientNetLite0(self.store)
         self.text_reader = TextReader(self.store, config.text.detect_side, config.text.min_score)
 

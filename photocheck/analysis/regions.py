@@ -39,14 +39,34 @@ def people_regions(faces: list[Face], persons: list[Detection], settings: Sectio
     ]
 
 
+def drink_crops(objects: list[Detection], settings: Section) -> list[tuple[str, Box, Box]]:
+    """(name, box reported, box cropped) of the first `max_drinks` drink detections: a drink is cropped square with
+    some context but reported by its own box."""
+    drinks = [d for d in objects if d.label in settings.drink_labels][: settings.max_drinks]
+    return [(f"object:{d.label}", d.box, d.box.expanded_square(settings.drink_crop_factor)) for d in drinks]
+
+
+def region_labels(
+    labelled: list[tuple[str, Box, Box]], probabilities: np.ndarray, model: EfficientNetLite0, settings: Section,
+    width: int, height: int,
+) -> list[RegionLabels]:
+    """The `top_labels` ImageNet labels of each (name, box reported, box cropped) region, its box clipped to the
+    image."""
+    labels = []
+    for (name, box, _), row in zip(labelled, probabilities):
+        top = np.argsort(-row)[: settings.top_labels]
+        labels.append(RegionLabels(
+            name, box.clipped(width, height), [SceneLabel(model.labels[i], int(i), float(row[i])) for i in top]
+        ))
+    return labels
+
+
 def analyse_regions(
     rgb: np.ndarray, faces: list[Face], objects: list[Detection], model: EfficientNetLite0, settings: Section
 ) -> tuple[list[RegionLabels], list[RegionEmbedding]]:
     """Labels of drink crops and ground tiles, embeddings of people regions; boxes in the pixels of `rgb`."""
     height, width = rgb.shape[:2]
-    drinks = [d for d in objects if d.label in settings.drink_labels][: settings.max_drinks]
-    # (name, box reported, box cropped): a drink is cropped square with some context but reported by its own box.
-    labelled = [(f"object:{d.label}", d.box, d.box.expanded_square(settings.drink_crop_factor)) for d in drinks]
+    labelled = drink_crops(objects, settings)
     labelled += [
         ("ground", tile, tile) for tile in ground_tiles(width, height, settings.ground_band, settings.ground_tiles)
     ]
@@ -56,12 +76,7 @@ def analyse_regions(
         return [], []
     probabilities, embeddings = model.classify([crop_resized(rgb, box, INPUT_SIZE) for box in crops])
 
-    labels = []
-    for (name, box, _), row in zip(labelled, probabilities):
-        top = np.argsort(-row)[: settings.top_labels]
-        labels.append(RegionLabels(
-            name, box.clipped(width, height), [SceneLabel(model.labels[i], int(i), float(row[i])) for i in top]
-        ))
+    labels = region_labels(labelled, probabilities, model, settings, width, height)
     vectors = [
         RegionEmbedding(name, box.clipped(width, height), vector.astype(np.float32))
         for (name, box), vector in zip(embedded, embeddings[len(labelled):])
