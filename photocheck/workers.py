@@ -19,7 +19,8 @@ from pathlib import Path
 import cv2
 
 from photocheck.analysis import small_drinks
-from photocheck.analysis.pipeline import Analyzer, object_detector, reread_texts
+from photocheck.analysis.loading import PhotoLoadError
+from photocheck.analysis.pipeline import Analyzer, close_look_photo, object_detector, reread_texts
 from photocheck.config import Config, Section, available_cores
 from photocheck.models.base import ModelFileError, ModelStore
 from photocheck.models.efficientnet import EfficientNetLite0
@@ -222,10 +223,16 @@ class _Models:
         drink_models = self.drink_models() if small_drinks.is_on(job.closer) else None
         give_back_freed_memory()
         try:
-            looked = reread_texts(reader, job.file, job.first, job.closer)
-            if looked.ok and drink_models is not None:
-                looked = small_drinks.look_for_drinks(*drink_models, job.file, looked, job.closer)
+            photo = close_look_photo(job.file, reader.detect_side, job.closer)
+            looked = reread_texts(reader, photo, job.first, job.closer)
+            if drink_models is not None:
+                drink_side = job.closer.regions.close_look_drink_side
+                if drink_side != reader.detect_side:  # the same pixels unless the settings ask for another size
+                    photo = close_look_photo(job.file, drink_side, job.closer)
+                looked = small_drinks.look_for_drinks(*drink_models, photo, looked, job.closer)
             return looked
+        except PhotoLoadError as exc:
+            return failed(job.first.path, exc)
         except Exception as exc:  # noqa: BLE001 - reported per photo, the close look goes on
             return failed(job.first.path, f"close look failed: {type(exc).__name__}: {exc}")
 

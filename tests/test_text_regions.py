@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from photocheck.analysis.loading import load_photo
-from photocheck.analysis.pipeline import read_texts, reread_texts
+from photocheck.analysis.pipeline import close_look_photo, read_texts, reread_texts
 from photocheck.analysis.text_regions import (
     Region, build_mosaic, grown, joined_across_tiles, likely_regions, read_likely_text, read_tiles, tiles, with_text,
 )
@@ -310,5 +310,5 @@ def test_the_close_look_reads_the_band_only_where_it_enlarges_it_unless_told(tmp
         assert first.faces
         for settings, expected in ((closer, band_read), (always, True)):
             counter = MosaicCounter(reader)
-            reread_texts(counter, tmp_path / name, first, settings)
+            reread_texts(counter, close_look_photo(tmp_path / name, 2000, settings), first, settings)
             assert counter.mosaics == int(expected), (name, expected)

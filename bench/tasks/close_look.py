@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 from evaldata import POLICY_SETS, is_eval_root
 
-from photocheck.analysis.pipeline import reread_texts
+from photocheck.analysis.pipeline import close_look_photo, reread_texts
 from photocheck.analysis.text_lines import repeats
 from photocheck.close_look import close_look_config
 from photocheck.config import default_config
@@ -122,7 +122,7 @@ def run(dataset: Path, options: list[str]) -> dict:
             closer = variants[name]
             reader.reset()
             started = time.perf_counter()
-            looked = reread_texts(reader, file, first, closer)
+            looked = reread_texts(reader, close_look_photo(file, reader.detect_side, closer), first, closer)
             texts[name] = looked.texts
             measured[name].append({
                 "seconds": time.perf_counter() - started, "detector": reader.detector_seconds,

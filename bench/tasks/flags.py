@@ -45,7 +45,7 @@ from evaldata import POLICY_SETS, best_candidate, leave_one_source_out, policy_r
 
 from photocheck import teach
 from photocheck.analysis.loading import load_photo
-from photocheck.analysis.pipeline import Analyzer, object_detector, read_texts
+from photocheck.analysis.pipeline import Analyzer, close_look_photo, object_detector, read_texts
 from photocheck.analysis.small_drinks import look_for_drinks
 from photocheck.analysis.text_regions import read_likely_text
 from photocheck.close_look import CloseLookReader
@@ -322,7 +322,8 @@ def _alcohol(metrics: dict, dataset: Path, coco: dict, config, cache: Path | Non
     `alcohol_*`: the first look (the scan). `alcohol_close_look_drinks_tiles_N_*`: every photo after the close look's
     search for small drinks (`photocheck.analysis.small_drinks.look_for_drinks`, the product's own code) with
     `[regions] close_look_drink_tiles` = N of CLOSE_LOOK_DRINK_TILES, ALCOHOL_CANDIDATES re-chosen per held-out
-    source as for the first look; `_seconds_per_photo` is that search's time on the youth photos (one thread),
+    source as for the first look; `_seconds_per_photo` is that search's time on the youth photos (one thread; the
+    photo's decoding included, which the close look shares with its text reading),
     `_photos_with_new_drinks_*` how many positives / negatives it added a drink to. The close look's text reading is
     left out here: these rows measure the drinks alone."""
     with (dataset / "coco128" / "labels_summary.csv").open(newline="", encoding="utf-8") as handle:
@@ -346,7 +347,8 @@ def _alcohol(metrics: dict, dataset: Path, coco: dict, config, cache: Path | Non
         looked, seconds = [], []
         for case in cases:
             started = time.perf_counter()
-            analysis = look_for_drinks(*drink_models, case["file"], case["analysis"], varied)
+            photo = close_look_photo(case["file"], varied.regions.close_look_drink_side, varied)
+            analysis = look_for_drinks(*drink_models, photo, case["analysis"], varied)
             seconds.append(time.perf_counter() - started)
             new_drinks = len(analysis.objects) > len(case["analysis"].objects)
             looked.append({**case, "analysis": analysis, "new_drinks": new_drinks})

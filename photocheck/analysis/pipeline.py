@@ -141,11 +141,18 @@ def read_texts(
     return texts + read_likely_text(reader, photo, faces, texts, config.text_regions)
 
 
-def reread_texts(reader: TextReader, path: Path, analysis: PhotoAnalysis, config: Config) -> PhotoAnalysis:
-    """`analysis` with its text read again by `reader` (the selection's close look: a larger detector size) and
-    merged with the first look's lines, every other field kept; a photo that can no longer be read comes back failed.
+def close_look_photo(path: Path, side: int, config: Config) -> LoadedPhoto:
+    """The photo decoded once for the close look, at `side` (never above its original size): its text is read again
+    and its small drinks looked for in the same pixels. Raises PhotoLoadError when it can no longer be read."""
+    return load_photo(path, side, config.loading.max_megapixels)
 
-    The photo is decoded once at the detector's size, never above its original size, and read only where text can
+
+def reread_texts(reader: TextReader, photo: LoadedPhoto, analysis: PhotoAnalysis, config: Config) -> PhotoAnalysis:
+    """`analysis` with its text read again by `reader` (the selection's close look: a larger detector size) in
+    `photo` (decoded at the detector's size, never above its original size: :func:`close_look_photo`) and merged with
+    the first look's lines, every other field kept.
+
+    The photo is read only where text can
     be (`[text_regions] close_look_places`): the backdrop band above the heads, enlarged (:func:`read_likely_text`;
     with "frame", only where it is enlarged, unless `close_look_band_unenlarged`),
     then, at the detector's size (a smaller photo enlarged) and in tiles of bounded size, the places around the lines
@@ -155,10 +162,6 @@ def reread_texts(reader: TextReader, path: Path, analysis: PhotoAnalysis, config
     whole photo at that smaller size, and only the tiles where it finds text (`close_look_find_threshold`) are read,
     with every tile a line read there runs into (:func:`read_tiles`).
     """
-    try:
-        photo = load_photo(path, reader.detect_side, config.loading.max_megapixels)
-    except PhotoLoadError as exc:
-        return failed(analysis.path, exc)
     settings = config.text_regions
     height, width = photo.rgb.shape[:2]
     to_photo = 1 / photo.scale

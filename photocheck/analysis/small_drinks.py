@@ -11,17 +11,16 @@ other drink. Their boxes are in original pixels.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 
-from photocheck.analysis.loading import PhotoLoadError, load_photo
+from photocheck.analysis.loading import LoadedPhoto
 from photocheck.analysis.regions import drink_crops, region_labels
 from photocheck.config import Config
 from photocheck.models.efficientnet import INPUT_SIZE, EfficientNetLite0
 from photocheck.models.nanodet import NanoDet
 from photocheck.models.preprocess import crop_resized, nms
-from photocheck.records.analysis import Box, Detection, PhotoAnalysis, failed
+from photocheck.records.analysis import Box, Detection, PhotoAnalysis
 
 
 def is_on(config: Config) -> bool:
@@ -72,16 +71,12 @@ def _suppressed(detections: list[Detection], iou_threshold: float) -> list[Detec
 
 
 def look_for_drinks(
-    detector: NanoDet, scene_model: EfficientNetLite0, path: Path, analysis: PhotoAnalysis, config: Config
+    detector: NanoDet, scene_model: EfficientNetLite0, photo: LoadedPhoto, analysis: PhotoAnalysis, config: Config
 ) -> PhotoAnalysis:
-    """`analysis` with the drinks found in tiles of the photo decoded at `close_look_drink_side` (never above its
+    """`analysis` with the drinks found in tiles of `photo` (decoded at `close_look_drink_side`, never above its
     original size) that no first-look detection of the same label overlaps (`[objects] iou_threshold`), and their
-    crop labels; every other field kept. A photo that can no longer be read comes back failed."""
+    crop labels; every other field kept."""
     settings = config.regions
-    try:
-        photo = load_photo(path, settings.close_look_drink_side, config.loading.max_megapixels)
-    except PhotoLoadError as exc:
-        return failed(analysis.path, exc)
     height, width = photo.rgb.shape[:2]
     tiles = drink_tiles(width, height, settings.close_look_drink_tiles, settings.close_look_drink_tile_overlap)
     iou_threshold = config.objects.iou_threshold
