@@ -129,34 +129,20 @@ def uniform_settings(config, **choices):
     return config.with_overrides({"uniform": choices}, "test").uniform
 
 
-def test_person_boxes_speak_only_when_no_face_shows_a_torso(config):
+@pytest.mark.parametrize(("judged_people", "with_a_face", "backs_only"), [
+    # (people in uniform, people judged, visible) beside a face in beige, and with only the two blue backs
+    ("faces_first", (0, 1, False), (2, 2, True)),  # person boxes speak only when no face shows a torso
+    ("faces_only", (0, 1, False), (0, 0, False)),  # faceless person boxes never speak
+    ("all", (2, 3, True), (2, 2, True)),  # every sampled torso, as before
+])
+def test_which_people_are_judged(config, judged_people, with_a_face, backs_only):
     ksa = load_profile("ksa")
     under_face = torso_of(photo_with_shirt(BEIGE), config)
     blue_backs = [replace(torso_of(photo_with_shirt(KSA_BLUE), config), source="person", index=i) for i in range(2)]
-    faces_first = uniform_settings(config, judged_people="faces_first")
-    with_a_face = judge_uniform([under_face, *blue_backs], ksa, faces_first)
-    assert (with_a_face.people_checked, with_a_face.visible) == (1, False)
-    backs_only = judge_uniform(blue_backs, ksa, faces_first)
-    assert (backs_only.people_in_uniform, backs_only.people_checked, backs_only.visible) == (2, 2, True)
-
-
-def test_faces_only_ignores_faceless_person_boxes_even_when_nobody_else_is_seen(config):
-    ksa = load_profile("ksa")
-    under_face = torso_of(photo_with_shirt(BEIGE), config)
-    blue_backs = [replace(torso_of(photo_with_shirt(KSA_BLUE), config), source="person", index=i) for i in range(2)]
-    faces_only = uniform_settings(config, judged_people="faces_only")
-    with_a_face = judge_uniform([under_face, *blue_backs], ksa, faces_only)
-    assert (with_a_face.people_checked, with_a_face.visible) == (1, False)
-    backs_only = judge_uniform(blue_backs, ksa, faces_only)
-    assert (backs_only.people_checked, backs_only.visible, backs_only.fraction) == (0, False, None)
-
-
-def test_all_judges_faceless_person_boxes_beside_the_faces(config):
-    ksa = load_profile("ksa")
-    under_face = torso_of(photo_with_shirt(BEIGE), config)
-    blue_backs = [replace(torso_of(photo_with_shirt(KSA_BLUE), config), source="person", index=i) for i in range(2)]
-    judged = judge_uniform([under_face, *blue_backs], ksa, uniform_settings(config, judged_people="all"))
-    assert (judged.people_in_uniform, judged.people_checked, judged.visible) == (2, 3, True)
+    settings = uniform_settings(config, judged_people=judged_people)
+    for torsos, expected in (([under_face, *blue_backs], with_a_face), (blue_backs, backs_only)):
+        judged = judge_uniform(torsos, ksa, settings)
+        assert (judged.people_in_uniform, judged.people_checked, judged.visible) == expected
 
 
 @pytest.mark.parametrize(("weigh_people_by", "blue_share", "visible"), [
