@@ -19,8 +19,7 @@ from pathlib import Path
 import cv2
 
 from photocheck.analysis import small_drinks
-from photocheck.analysis.loading import PhotoLoadError
-from photocheck.analysis.pipeline import Analyzer, close_look_photo, object_detector, reread_texts
+from photocheck.analysis.pipeline import Analyzer, close_look, object_detector
 from photocheck.config import Config, Section, available_cores
 from photocheck.models.base import ModelFileError, ModelStore
 from photocheck.models.efficientnet import EfficientNetLite0
@@ -175,8 +174,8 @@ class WorkerPool:
 
 @dataclass(frozen=True)
 class Reread:
-    """A close-look job: the text of `file` read again (`photocheck.analysis.pipeline.reread_texts`) and its small
-    drinks looked for (`photocheck.analysis.small_drinks.look_for_drinks`) with `closer`."""
+    """A close-look job: `file` looked at again (`photocheck.analysis.pipeline.close_look`: its text read again, its
+    small drinks looked for) with `closer`."""
 
     index: int
     file: Path
@@ -223,16 +222,7 @@ class _Models:
         drink_models = self.drink_models() if small_drinks.is_on(job.closer) else None
         give_back_freed_memory()
         try:
-            photo = close_look_photo(job.file, reader.detect_side, job.closer)
-            looked = reread_texts(reader, photo, job.first, job.closer)
-            if drink_models is not None:
-                drink_side = job.closer.regions.close_look_drink_side
-                if drink_side != reader.detect_side:  # the same pixels unless the settings ask for another size
-                    photo = close_look_photo(job.file, drink_side, job.closer)
-                looked = small_drinks.look_for_drinks(*drink_models, photo, looked, job.closer)
-            return looked
-        except PhotoLoadError as exc:
-            return failed(job.first.path, exc)
+            return close_look(reader, drink_models, job.file, job.first, job.closer)
         except Exception as exc:  # noqa: BLE001 - reported per photo, the close look goes on
             return failed(job.first.path, f"close look failed: {type(exc).__name__}: {exc}")
 

@@ -11,6 +11,7 @@ import numpy as np
 from photocheck.analysis import image_stats
 from photocheck.analysis.loading import LoadedPhoto, PhotoLoadError, load_photo
 from photocheck.analysis.regions import analyse_regions
+from photocheck.analysis.small_drinks import look_for_drinks
 from photocheck.analysis.text_lines import merged
 from photocheck.analysis.text_regions import grown, likely_regions, read_likely_text, read_tiles, tiles, with_text
 from photocheck.analysis.thumbnails import thumbnail_jpeg
@@ -139,6 +140,26 @@ def read_texts(
     if not likely_places:
         return texts
     return texts + read_likely_text(reader, photo, faces, texts, config.text_regions)
+
+
+def close_look(
+    reader: TextReader, drink_models: tuple[NanoDet, EfficientNetLite0] | None, path: Path, first: PhotoAnalysis,
+    config: Config,
+) -> PhotoAnalysis:
+    """The selection's close look at one photo: its text read again by `reader` (:func:`reread_texts`) and, with
+    `drink_models` (the object detector and the scene model; None when that search is off), its small drinks looked
+    for (:func:`photocheck.analysis.small_drinks.look_for_drinks`), in one decoding of the photo (a second only when
+    `[regions] close_look_drink_side` asks for another size). A photo that can no longer be read comes back failed."""
+    try:
+        photo = close_look_photo(path, reader.detect_side, config)
+        looked = reread_texts(reader, photo, first, config)
+        if drink_models is None:
+            return looked
+        if config.regions.close_look_drink_side != reader.detect_side:
+            photo = close_look_photo(path, config.regions.close_look_drink_side, config)
+        return look_for_drinks(*drink_models, photo, looked, config)
+    except PhotoLoadError as exc:
+        return failed(first.path, exc)
 
 
 def close_look_photo(path: Path, side: int, config: Config) -> LoadedPhoto:
