@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from photocheck.analysis.union_find import UnionFind
 from photocheck.records.analysis import Face
 from photocheck.records.judgement import PhotoResult, ScanResult
 from photocheck.records.selection import Coverage, People, SeenFace
@@ -60,23 +61,15 @@ def group_people(result: ScanResult, same_person_similarity: float) -> People:
         rows, columns = np.nonzero(similarity >= same_person_similarity)
         keep = columns > rows + start
         pairs += [(float(similarity[r, c]), r + start, c) for r, c in zip(rows[keep], columns[keep])]
-    parent = list(range(len(faces)))
+    people = UnionFind(len(faces))
     photos_of = [{face.photo} for face in faces]
-
-    def root(item: int) -> int:
-        while parent[item] != item:
-            parent[item] = parent[parent[item]]
-            item = parent[item]
-        return item
-
     for _, a, b in sorted(pairs, reverse=True):
-        ra, rb = root(a), root(b)
+        ra, rb = people.find(a), people.find(b)
         if ra != rb and not photos_of[ra] & photos_of[rb]:  # two faces of one photo are two people
-            parent[rb] = ra
-            photos_of[ra] |= photos_of[rb]
+            photos_of[people.union(ra, rb)] |= photos_of[rb]
     number: dict[int, int] = {}
     for face in faces:
-        face.person = number.setdefault(root(face.person), len(number))
+        face.person = number.setdefault(people.find(face.person), len(number))
     return People(faces, len(number))
 
 

@@ -26,6 +26,7 @@ from datetime import datetime
 
 import numpy as np
 
+from photocheck.analysis.union_find import UnionFind
 from photocheck.config import Config, Section
 from photocheck.i18n import DEFAULT_LANGUAGE, error_sentence, message, text
 from photocheck.judges.flags import evidence
@@ -190,20 +191,6 @@ def _embeddings(photos: list[PhotoResult]) -> np.ndarray:
     return matrix
 
 
-class _UnionFind:
-    def __init__(self, size: int):
-        self.parent = list(range(size))
-
-    def find(self, item: int) -> int:
-        while self.parent[item] != item:
-            self.parent[item] = self.parent[self.parent[item]]
-            item = self.parent[item]
-        return item
-
-    def union(self, a: int, b: int) -> None:
-        self.parent[self.find(a)] = self.find(b)
-
-
 def group_photos(
     photos: list[PhotoResult], settings: Section, similarity: np.ndarray, to_check: list[list[Check]],
 ) -> tuple[list[list[int]], set[frozenset[int]]]:
@@ -212,7 +199,7 @@ def group_photos(
     """
     times = [parse_time(p.analysis.taken_at) for p in photos]
     readable = [i for i, p in enumerate(photos) if p.analysis.ok]
-    links = _UnionFind(len(photos))
+    links = UnionFind(len(photos))
     bursts: set[frozenset[int]] = set()
     for position, a in enumerate(readable):
         for b in readable[position + 1:]:

@@ -27,6 +27,7 @@ import numpy as np
 from photocheck.analysis.loading import LoadedPhoto
 from photocheck.analysis.text_lines import repeats
 from photocheck.analysis.torso import torso_box
+from photocheck.analysis.union_find import UnionFind
 from photocheck.config import Section
 from photocheck.models.text_reader import TextReader
 from photocheck.records.analysis import Box, TextLine
@@ -313,13 +314,7 @@ def joined_across_tiles(
     column (cut across its height), and so on until nothing joins. A line read whole in one tile and in part in the
     next is joined too (one box, one reading)."""
     boxes = [_box(quad) for _, quad in found]
-    parent = list(range(len(found)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    parts = UnionFind(len(found))
 
     for i, (tile_i, _) in enumerate(found):
         across_width, across_height = _cut_by(boxes[i], tiles[tile_i], width, height)
@@ -333,10 +328,10 @@ def joined_across_tiles(
             same_row = _overlap(a.y1, a.y2, b.y1, b.y2) >= SAME_ROW * min(a.height, b.height)
             same_column = _overlap(a.x1, a.x2, b.x1, b.x2) >= SAME_ROW * min(a.width, b.width)
             if (across_width and same_row) or (across_height and same_column):
-                parent[root(j)] = root(i)
+                parts.union(i, j)
     groups: dict[int, list[int]] = {}
     for i in range(len(found)):
-        groups.setdefault(root(i), []).append(i)
+        groups.setdefault(parts.find(i), []).append(i)
     quads = []
     for members in groups.values():
         if len(members) == 1:
