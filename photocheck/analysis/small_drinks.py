@@ -19,7 +19,7 @@ from photocheck.analysis.regions import drink_crops, region_labels
 from photocheck.config import Config
 from photocheck.models.efficientnet import INPUT_SIZE, EfficientNetLite0
 from photocheck.models.nanodet import NanoDet
-from photocheck.models.preprocess import crop_resized, nms
+from photocheck.models.preprocess import crop_resized, nms_per_label
 from photocheck.records.analysis import Box, Detection, PhotoAnalysis
 
 
@@ -58,16 +58,12 @@ def drinks_in_tiles(detector: NanoDet, rgb: np.ndarray, tiles: list[Box], labels
             Detection(d.label, d.box.shifted(x1, y1), d.score)
             for d in detector.detect(rgb[y1:y2, x1:x2]) if d.label in labels
         ]
-    return _suppressed(found, iou_threshold)
-
-
-def _suppressed(detections: list[Detection], iou_threshold: float) -> list[Detection]:
-    kept = []
-    for label in dict.fromkeys(d.label for d in detections):
-        group = [d for d in detections if d.label == label]
-        boxes = np.array([d.box.to_list() for d in group], dtype=np.float32)
-        kept += [group[i] for i in nms(boxes, np.array([d.score for d in group], dtype=np.float32), iou_threshold)]
-    return sorted(kept, key=lambda d: -d.score)
+    if not found:
+        return []
+    boxes = np.array([d.box.to_list() for d in found], dtype=np.float32)
+    scores = np.array([d.score for d in found], dtype=np.float32)
+    kept = nms_per_label(boxes, scores, np.array([d.label for d in found]), iou_threshold)
+    return sorted((found[i] for i in kept), key=lambda d: -d.score)
 
 
 def look_for_drinks(

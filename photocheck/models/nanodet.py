@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from photocheck.models.base import OnnxModel
-from photocheck.models.preprocess import nms, softmax
+from photocheck.models.preprocess import nms_per_label, softmax
 from photocheck.records.analysis import Box, Detection
 
 INPUT_SIZE = 416
@@ -77,12 +77,10 @@ class NanoDet(OnnxModel):
         if not all_boxes:
             return []
         boxes, scores, classes = np.concatenate(all_boxes), np.concatenate(all_scores), np.concatenate(all_classes)
-        detections = []
-        for class_id in np.unique(classes):
-            if class_id in self.ignored:
-                continue
-            members = np.nonzero(classes == class_id)[0]
-            for index in nms(boxes[members], scores[members], self.iou_threshold):
-                i = members[index]
-                detections.append(Detection(self.labels[class_id], Box(*boxes[i].tolist()), float(scores[i])))
+        wanted = ~np.isin(classes, list(self.ignored))
+        boxes, scores, classes = boxes[wanted], scores[wanted], classes[wanted]
+        detections = [
+            Detection(self.labels[classes[i]], Box(*boxes[i].tolist()), float(scores[i]))
+            for i in nms_per_label(boxes, scores, classes, self.iou_threshold)
+        ]
         return sorted(detections, key=lambda d: -d.score)

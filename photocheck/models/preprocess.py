@@ -61,6 +61,16 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float, over_smalle
     return keep
 
 
+def nms_per_label(boxes: np.ndarray, scores: np.ndarray, labels: np.ndarray, iou_threshold: float) -> list[int]:
+    """Indices kept by :func:`nms` run on each label's boxes apart (a cup never suppresses the bottle behind it),
+    label by label in sorted order."""
+    kept = []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        kept += [int(members[i]) for i in nms(boxes[members], scores[members], iou_threshold)]
+    return kept
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -80, 80)))
 
