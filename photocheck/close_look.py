@@ -9,15 +9,16 @@ and the selection runs again: a photo whose close look reveals a red flag drops 
 place, to be looked at in the next round, until every pick has had its close look (at most `close_look_rounds`
 rounds).
 
-The text is read again (:func:`photocheck.analysis.pipeline.reread_texts`): the photo is decoded once at the
-close-look size and only the OCR runs, where `[text_regions] close_look_places` says text can be, in tiles of bounded
-size, and only in the tiles where the detector finds text when it sees the whole photo at `close_look_find_side`.
-Small drinks are looked for in the same decoded photo (:func:`photocheck.analysis.small_drinks.look_for_drinks`,
-unless `[regions] close_look_drink_side` is 0): NanoDet on overlapping tiles, the drinks the first look missed added
-with their crop labels (:func:`photocheck.analysis.pipeline.close_look` does both); the faces, the other objects and the scene of the first look stay. The photos
-are read in the flow's worker processes (both cores; their models are loaded once, for the scan), so the memory of the
-whole run stays bounded. The reading is stored in the analysis cache under a version of its own (the close-look
-settings, marked as a close look), so a repeated selection reuses it without loading the models.
+Each photo is decoded once at the close-look size (:func:`photocheck.analysis.pipeline.close_look`). Its text is read
+again (:func:`photocheck.analysis.pipeline.reread_texts`) where `[text_regions] close_look_places` says text can be,
+in tiles of bounded size, and only in the tiles where the detector finds text when it sees the whole photo at
+`close_look_find_side`. Its small drinks are looked for in the same pixels
+(:func:`photocheck.analysis.small_drinks.look_for_drinks`, unless `[regions] close_look_drink_side` is 0): NanoDet on
+overlapping tiles, the drinks the first look missed added with their crop labels. The faces, the other objects and the
+scene of the first look stay. The photos are read in the flow's worker processes (both cores; their models are loaded
+once, for the scan), so the memory of the whole run stays bounded. The reading is stored in the analysis cache under a
+version of its own (the close-look settings, marked as a close look), so a repeated selection reuses it without
+loading the models.
 
 A close look that fails (a photo gone since the scan, the OCR files missing, any error) never costs the selection:
 the picks keep their first look, and each says why it was not checked closely (JSON `close_look.error`, the pick's
