@@ -257,37 +257,49 @@ def _tobacco_as_a_new_user(metrics: dict, positives: list, youth: list[dict], co
     metrics["tobacco_new_user_held_back_smoking_recall"] = float(np.mean([_taught_flag(a, classifier) for a in rest]))
 
 
-def _loso_grid(metrics: dict, name: str, cases: list[dict], judged, table: str, config, candidates: dict) -> dict:
-    """Leave-one-source-out figures of settings chosen on data: for each held-out source, the combination of
-    `candidates` (values per key, the most conservative first) with the best F1 on the other sources' cases.
+def _loso_grid(
+    metrics: dict, name: str, variants: dict[str, list[dict]], judged, table: str, config, candidates: dict
+) -> dict:
+    """Leave-one-source-out figures of settings chosen on data: for each held-out source, the variant and the
+    combination of `candidates` (values per key, the most conservative first) with the best F1 on the other sources'
+    cases.
 
-    `cases`: dicts with `source`, `set` (the figure it counts in) and `label`; `judged(case, settings)` says whether
-    the photo is flagged with `settings`, the table `[flags.<table>]` of `config` with a combination. Reports
-    `{name}_{set}_loso_*` per set, `{name}_{set}_defaults_*` (the configured values, in-sample where they were chosen
-    on these sets) and returns the combination chosen on all."""
+    `variants`: the same photos analysed in other ways (e.g. after a close look with 2 or 3 tiles), by name, the
+    preferred (cheapest) first, each a list of dicts with `source`, `set` (the figure it counts in) and `label`, in the
+    same order; one variant when nothing but thresholds is chosen. `judged(case, settings)` says whether the photo is
+    flagged with `settings`, the table `[flags.<table>]` of `config` with a combination. Reports
+    `{name}_{set}_loso_*` per set, `{name}_{set}_defaults_*` (the first variant with the configured values, in-sample
+    where they were chosen on these sets) and returns the choice on all sources (variant name, combination)."""
     keys = list(candidates)
     combos = [dict(zip(keys, values)) for values in itertools.product(*candidates.values())]
     sections = [config.with_overrides({"flags": {table: combo}}, "bench").flags[table] for combo in combos]
-    flagged = [[judged(case, section) for case in cases] for section in sections]
+    choices = [(variant, c) for variant in variants for c in range(len(combos))]
+    flagged = {(variant, c): [judged(case, sections[c]) for case in variants[variant]] for variant, c in choices}
+    cases = next(iter(variants.values()))
     index = {id(case): i for i, case in enumerate(cases)}
 
     def fit(training):
         rows = [index[id(case)] for case in training]
-        return best_candidate(list(range(len(combos))), lambda c: _f1(
-            [flagged[c][i] for i in rows], [cases[i]["label"] for i in rows]))
+        return best_candidate(choices, lambda choice: _f1(
+            [flagged[choice][i] for i in rows], [cases[i]["label"] for i in rows]))
 
-    predicted, chosen = leave_one_source_out(cases, fit, lambda c, case: flagged[c][index[id(case)]])
+    predicted, chosen = leave_one_source_out(cases, fit, lambda choice, case: flagged[choice][index[id(case)]])
     defaults = [judged(case, config.flags[table]) for case in cases]
     for subset in sorted({case["set"] for case in cases}):
         rows = [i for i, case in enumerate(cases) if case["set"] == subset]
         actual = [cases[i]["label"] for i in rows]
         _report(metrics, f"{name}_{subset}_loso", [predicted[i] for i in rows], actual)
         _report(metrics, f"{name}_{subset}_defaults", [defaults[i] for i in rows], actual)
+
+    def described(choice) -> str:
+        variant, c = choice
+        return f"{variant} {combos[c]}" if len(variants) > 1 else str(combos[c])
+
     metrics[f"{name}_loso_chosen_per_source"] = "; ".join(
-        f"{source}: {combos[c]}" for source, c in chosen.items())
-    on_all = combos[fit(cases)]
-    metrics[f"{name}_chosen_on_all"] = str(on_all)
-    return on_all
+        f"{source}: {described(choice)}" for source, choice in chosen.items())
+    variant, c = fit(cases)
+    metrics[f"{name}_chosen_on_all"] = described((variant, c))
+    return variant, combos[c]
 
 
 # `[flags.alcohol]` settings re-chosen per held-out source (most conservative first; 99 / 1.01 turn a rule off).
@@ -322,8 +334,10 @@ def _alcohol(metrics: dict, dataset: Path, coco: dict, config, cache: Path | Non
     `alcohol_*`: the first look (the scan). `alcohol_close_look_drinks_tiles_N_*`: every photo after the close look's
     search for small drinks (`photocheck.analysis.small_drinks.look_for_drinks`, the product's own code) with
     `[regions] close_look_drink_tiles` = N of CLOSE_LOOK_DRINK_TILES, ALCOHOL_CANDIDATES re-chosen per held-out
-    source as for the first look; `_seconds_per_photo` is that search's time on the youth photos (one thread; the
-    photo's decoding included, which the close look shares with its text reading),
+    source as for the first look; `alcohol_close_look_drinks_*` (the headline after the close look) re-chooses the
+    number of tiles too, with the thresholds, for each held-out source (fewer tiles on ties: they cost less);
+    `_seconds_per_photo` is that search's time on the youth photos (one thread; the photo's decoding included, which
+    the close look shares with its text reading),
     `_photos_with_new_drinks_*` how many positives / negatives it added a drink to. The close look's text reading is
     left out here: these rows measure the drinks alone."""
     with (dataset / "coco128" / "labels_summary.csv").open(newline="", encoding="utf-8") as handle:
@@ -338,9 +352,10 @@ def _alcohol(metrics: dict, dataset: Path, coco: dict, config, cache: Path | Non
     def judged(case, settings):
         return case["read"] or bool(alcohol_findings(case["analysis"], settings))
 
-    _loso_grid(metrics, "alcohol", cases, judged, "alcohol", config, ALCOHOL_CANDIDATES)
+    _loso_grid(metrics, "alcohol", {"first look": cases}, judged, "alcohol", config, ALCOHOL_CANDIDATES)
     _any_alcohol_finding(metrics, "alcohol", cases, judged, config)
     drink_models = object_detector(ModelStore(), config.objects), EfficientNetLite0(ModelStore())
+    looked_with: dict[str, list[dict]] = {}
     for tiles in CLOSE_LOOK_DRINK_TILES:
         name = f"alcohol_close_look_drinks_tiles_{tiles}"
         varied = config.with_overrides({"regions": {"close_look_drink_tiles": tiles}}, f"bench {name}")
@@ -357,8 +372,10 @@ def _alcohol(metrics: dict, dataset: Path, coco: dict, config, cache: Path | Non
         for label, kind in ((True, "positives"), (False, "negatives")):
             metrics[f"{name}_photos_with_new_drinks_youth_{kind}"] = sum(
                 looked[i]["new_drinks"] for i in youth if looked[i]["label"] == label)
-        _loso_grid(metrics, name, looked, judged, "alcohol", config, ALCOHOL_CANDIDATES)
+        _loso_grid(metrics, name, {f"{tiles} tiles": looked}, judged, "alcohol", config, ALCOHOL_CANDIDATES)
         _any_alcohol_finding(metrics, name, looked, judged, config)
+        looked_with[f"{tiles} tiles"] = looked
+    _loso_grid(metrics, "alcohol_close_look_drinks", looked_with, judged, "alcohol", config, ALCOHOL_CANDIDATES)
 
 
 def _any_alcohol_finding(metrics: dict, name: str, cases: list[dict], judged, config) -> None:
@@ -380,8 +397,9 @@ def _litter(metrics: dict, dataset: Path, litter: dict, config, cache: Path | No
     cases = _policy_cases(dataset, config, cache, "litter")
     cases += [{"source": "litter_street_santiago", "set": "street", "label": row["litter"] == "yes",
                "analysis": litter[Path(row["file"]).name]} for row in litter_rows]
-    _loso_grid(metrics, "litter", cases, lambda case, settings: bool(litter_findings(case["analysis"], settings)),
-               "litter", config, LITTER_CANDIDATES)
+    _loso_grid(metrics, "litter", {"whole photo": cases},
+               lambda case, settings: bool(litter_findings(case["analysis"], settings)), "litter", config,
+               LITTER_CANDIDATES)
 
 
 def _text_seconds_per_photo(folder: Path, analyzer: Analyzer, config, analyses: dict) -> tuple[float, float]:
