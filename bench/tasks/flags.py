@@ -24,7 +24,7 @@ F1 on the other folds is chosen among candidates and applied to the held-out fol
   `--text-region-variants` also measures each of TEXT_REGION_VARIANTS on youth_dev (analysed again per variant) and
   reports the variant chosen per fold (`_cv_`);
 - litter: youth_dev + youth_dev2 `litter` yes vs no (`litter_youth_*`) and litter_street_santiago (`litter_street_*`,
-  one more source), LITTER_CANDIDATES re-chosen per held-out source as for alcohol;
+  one more source), LITTER_CANDIDATES and the ground tiles (LITTER_GROUND_TILES) re-chosen per held-out source;
 - tobacco (taught, see `_tobacco`): `photocheck teach`'s classifier from one half of smoking_cigarette and the youth
   photos of every group but one (+ coco128, + the built-in negatives); false alarms on the held-out group's photos,
   recall on the other half of smoking_cigarette, and the weak rate teach chose on each fit (on its training sources
@@ -310,6 +310,8 @@ ALCOHOL_CANDIDATES = {
 }
 # The `[regions] close_look_drink_tiles` measured after the close look (tiles along the photo's longer side).
 CLOSE_LOOK_DRINK_TILES = (2, 3)
+# `[regions] ground_tiles` re-chosen with them, the shipped value (off) first.
+LITTER_GROUND_TILES = (0, 2, 4)
 # `[flags.litter]` settings re-chosen per held-out source.
 LITTER_CANDIDATES = {
     "scene_min": [1.01, 0.3, 0.2, 0.15, 0.1, 0.08, 0.05, 0.03, 0.02],
@@ -391,15 +393,21 @@ def _any_alcohol_finding(metrics: dict, name: str, cases: list[dict], judged, co
 
 
 def _litter(metrics: dict, dataset: Path, litter: dict, config, cache: Path | None) -> None:
-    """Litter on youth_dev + youth_dev2 (yes vs no), leave one source out; litter_street_santiago is one more source."""
+    """Litter on youth_dev + youth_dev2 (yes vs no), leave one source out; litter_street_santiago is one more source.
+    The ground tiles (`[regions] ground_tiles`, LITTER_GROUND_TILES, each analysed again) are re-chosen with the
+    thresholds for each held-out source (fewer tiles on ties: each is one more scene-model run)."""
     with (dataset / "litter_street_santiago" / "labels.csv").open(newline="", encoding="utf-8") as handle:
         litter_rows = list(csv.DictReader(handle))
-    cases = _policy_cases(dataset, config, cache, "litter")
-    cases += [{"source": "litter_street_santiago", "set": "street", "label": row["litter"] == "yes",
-               "analysis": litter[Path(row["file"]).name]} for row in litter_rows]
-    _loso_grid(metrics, "litter", {"whole photo": cases},
-               lambda case, settings: bool(litter_findings(case["analysis"], settings)), "litter", config,
-               LITTER_CANDIDATES)
+    variants = {}
+    for tiles in LITTER_GROUND_TILES:
+        varied = config.with_overrides({"regions": {"ground_tiles": tiles}}, f"bench litter ground_tiles {tiles}")
+        street = litter if tiles == config.regions.ground_tiles else _analyses(
+            dataset / "litter_street_santiago" / "images", varied, None, cache)
+        variants[f"{tiles} ground tiles"] = _policy_cases(dataset, varied, cache, "litter") + [
+            {"source": "litter_street_santiago", "set": "street", "label": row["litter"] == "yes",
+             "analysis": street[Path(row["file"]).name]} for row in litter_rows]
+    _loso_grid(metrics, "litter", variants, lambda case, settings: bool(litter_findings(case["analysis"], settings)),
+               "litter", config, LITTER_CANDIDATES)
 
 
 def _text_seconds_per_photo(folder: Path, analyzer: Analyzer, config, analyses: dict) -> tuple[float, float]:
