@@ -44,10 +44,7 @@ def _text(code: str, language: str, **values) -> str:
 
 def selection_reason(code: str, language: str, effect: float = 0.0, **values) -> Reason:
     """A reason of the selection (a pick's or a rejection's), worded by the `selection` part of the catalogue."""
-    return Reason(
-        policy="selection", code=f"selection.{code}", effect=round(effect, 3), detail=_text(code, language, **values),
-        values=values,
-    )
+    return Reason.worded("selection", f"selection.{code}", round(effect, 3), language, **values)
 
 
 @dataclass

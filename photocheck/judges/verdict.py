@@ -8,14 +8,15 @@ a strong flag means "skip", a weak one caps the verdict at "maybe"; so does a fa
 from __future__ import annotations
 
 from photocheck.config import Section
-from photocheck.i18n import DEFAULT_LANGUAGE, localized, message
+from photocheck.i18n import DEFAULT_LANGUAGE, localized
 from photocheck.judges.flags import detail_text
 from photocheck.records.analysis import PhotoAnalysis
 from photocheck.records.judgement import Flag, Judgement, Reason
 
 
 def _reason(policy: str, code: str, effect: float, **values) -> Reason:
-    return Reason(policy=policy, code=code, effect=round(effect, 1), detail=message(code, **values), values=values)
+    """A verdict's reason, in English until the outputs word it in the user's language; points to one decimal."""
+    return Reason.worded(policy, code, round(effect, 1), **values)
 
 
 def group_reason(judgement: Judgement, points: Section) -> Reason:

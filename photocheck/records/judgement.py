@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from photocheck.i18n import DEFAULT_LANGUAGE, message
 from photocheck.records.analysis import Box, PhotoAnalysis
 
 
@@ -29,6 +30,11 @@ class Reason:
     effect: float  # score points added (negative: removed)
     detail: str  # English sentence with the evidence
     values: dict = field(default_factory=dict)
+
+    @classmethod
+    def worded(cls, policy: str, code: str, effect: float, language: str = DEFAULT_LANGUAGE, **values) -> Reason:
+        """A reason whose detail is the catalogue's sentence `code` in `language`, filled with `values`."""
+        return cls(policy=policy, code=code, effect=effect, detail=message(code, language, **values), values=values)
 
 
 @dataclass
