@@ -310,7 +310,7 @@ def test_a_camp_report_stays_small_and_shows_every_photo_without_script(camp, co
     assert html.escape(message("report.filter_flagged", config.output.language, count=flagged)) in page
 
 
-def test_a_camp_report_opens_filtered_and_sorted_in_headless_chromium(camp, tmp_path):
+def test_a_camp_report_opens_filtered_and_sorted_in_headless_chromium(camp, config, tmp_path):
     """The view named in the URL fragment: only the photos with a red flag, the highest score first."""
     path, _, result, selection = camp
     dom = _chromium("--dump-dom", path.as_uri() + "#filter=flagged&sort=score", profile=tmp_path / "profile").stdout
@@ -328,7 +328,14 @@ def test_a_camp_report_opens_filtered_and_sorted_in_headless_chromium(camp, tmp_
     assert set(shown) == flagged
     assert all(item.hidden == all("hidden" in card for card in item.cards) for item in sheet.items)  # groups too
     leading = [item.cards[0] for item in sheet.items if not item.hidden]
-    assert len(leading) == len(flagged)  # the flagged group shows its first photo alone
+    assert len(leading) == len(flagged)  # the flagged group shows its first photo alone, and says so
+    notes = re.findall(r'<span class="shown"[^>]*?( hidden="?"?)?>([^<]*)</span>', dom)
+    assert len(notes) == len(selection.groups)
+    filtered_note = message("report.group_filtered", config.output.language, shown=1)
+    assert [text for hidden, text in notes if not hidden] == [filtered_note]
+    everything = _chromium("--dump-dom", path.as_uri() + "#sort=score", profile=tmp_path / "profile").stdout
+    notes = re.findall(r'<span class="shown"[^>]*?( hidden="?"?)?>([^<]*)</span>', everything)
+    assert len(notes) == len(selection.groups) and all(hidden for hidden, _ in notes)  # nothing to say: all shown
     scores = [int(card["data-score"]) for card in leading]
     assert scores == sorted(scores, reverse=True)
     names = [card["data-name"] for card in leading]

@@ -66,11 +66,14 @@ align-items:center}
 FILTERS = ("all", "flagged", "maybe", "unreadable")
 # Its orders: "name" is the page's own order (the scan lists photos by path, a group where its first photo is).
 SORTS = ("name", "time", "score")
+# Stands for the number in a sentence the script completes (it cannot occur in a catalogue sentence).
+NUMBER_MARK = "\x00"
 # The page's one script. On load it counts decoded thumbnails into data attributes (a headless browser test sees that
 # images really rendered). It shows the sheet's controls and applies the view the URL fragment names
 # (#filter=flagged&sort=score; an unknown one shows everything by name); a control only changes the fragment, so Back
 # undoes a filter, a view can be bookmarked and a test opens one by its address. A group of similar photos sorts by its
-# first photo and hides when all its photos do; photos without a capture time or a score sort last.
+# first photo, hides when all its photos do and says how many of them a filter leaves; photos without a capture time
+# or a score sort last.
 SCRIPT = """
 addEventListener('load', () => {
   const images = [...document.images];
@@ -97,7 +100,12 @@ document.addEventListener('DOMContentLoaded', () => {
     const filter = filters.has(view.get('filter')) ? view.get('filter') : 'all';
     const sort = orders.has(view.get('sort')) ? view.get('sort') : 'name';
     cards.forEach(card => { card.hidden = filter !== 'all' && !card.dataset.filters.split(' ').includes(filter); });
-    groups.forEach(group => { group.hidden = !group.querySelector('.card:not([hidden])'); });
+    groups.forEach(group => {
+      const shown = group.querySelectorAll('.card:not([hidden])').length, note = group.querySelector('.shown');
+      group.hidden = !shown;
+      note.hidden = !shown || shown === group.querySelectorAll('.card').length;
+      note.textContent = note.dataset.before + shown + note.dataset.after;
+    });
     buttons.forEach(button => button.setAttribute('aria-pressed', button.value === filter));
     sorting.value = sort;
     if (sort !== shownSort) {
@@ -324,7 +332,10 @@ def render(result: ScanResult, selection: Selection, pictures: ReportPictures, c
             sheet.append(cards)
         else:
             heading = _t("group", language, size=len(members))
-            sheet.append(f'<div class="group"><div>{heading}</div><div class="sheet">{cards}</div></div>')
+            # The script says how many of the group a filter leaves; the sentence around that number comes from here.
+            before, after = _t("group_filtered", language, shown=NUMBER_MARK).split(NUMBER_MARK)
+            shown_note = f'<span class="shown" data-before="{before}" data-after="{after}" hidden></span>'
+            sheet.append(f'<div class="group"><div>{heading} {shown_note}</div><div class="sheet">{cards}</div></div>')
 
     summary = _t(
         "summary", language, photos=len(result.photos), picks=len(selection.picks), groups=len(selection.groups),
