@@ -105,6 +105,9 @@ FACE_DETECTOR_VARIANTS = {
     "blazeface 384/0.25": {"detector": "blazeface", "tile_size": 384, "tile_overlap": 0.25},
     "mtcnn": {"detector": "mtcnn"},
 }
+# The variants a shipped scan can afford: MTCNN's three times the detector time would take the scan, already below its
+# 5 photos/s target, further from it. bench people and faces also report the choice among these alone.
+BLAZEFACE_VARIANTS = tuple(name for name, faces in FACE_DETECTOR_VARIANTS.items() if faces["detector"] == "blazeface")
 # A cheaper variant is chosen when its MAE is at most this far above the lowest.
 VARIANT_MAE_TOLERANCE = 0.03
 # The variants' scans keep persons from this score on, the lowest objects.person_min_score that bench people tries,
