@@ -93,6 +93,63 @@ def policy_scans(eval_root: Path, config: Config, sets: tuple[str, ...] = POLICY
     return results
 
 
+# The face detector's structural settings ([faces]) chosen per held-out source by bench people and bench faces,
+# cheapest first: BlazeFace model runs on a 1280x960 photo (the whole photo + its tiles) 7, 7, 7, 10, 13, 16, then
+# MTCNN (its image pyramid took three times BlazeFace's time, defaults.toml [faces]).
+FACE_DETECTOR_VARIANTS = {
+    "blazeface 640/0.1": {"detector": "blazeface", "tile_size": 640, "tile_overlap": 0.1},
+    "blazeface 512/0.1": {"detector": "blazeface", "tile_size": 512, "tile_overlap": 0.1},
+    "blazeface 640/0.25": {"detector": "blazeface", "tile_size": 640, "tile_overlap": 0.25},
+    "blazeface 512/0.25": {"detector": "blazeface", "tile_size": 512, "tile_overlap": 0.25},
+    "blazeface 384/0.1": {"detector": "blazeface", "tile_size": 384, "tile_overlap": 0.1},
+    "blazeface 384/0.25": {"detector": "blazeface", "tile_size": 384, "tile_overlap": 0.25},
+    "mtcnn": {"detector": "mtcnn"},
+}
+# The variants a shipped scan can afford: MTCNN's three times the detector time would take the scan, already below its
+# 5 photos/s target, further from it. bench people and faces also report the choice among these alone.
+BLAZEFACE_VARIANTS = tuple(name for name, faces in FACE_DETECTOR_VARIANTS.items() if faces["detector"] == "blazeface")
+# A cheaper variant is chosen when its MAE is at most this far above the lowest.
+VARIANT_MAE_TOLERANCE = 0.03
+# The variants' scans keep persons from this score on, the lowest objects.person_min_score that bench people tries,
+# so bench faces reuses the same analyses (the analysis cache is keyed by every stage-1 setting).
+VARIANT_SCANS_PERSON_MIN_SCORE = 0.25
+
+
+def face_variant_scans(eval_root: Path, config: Config) -> dict[str, dict[str, PhotoResult]]:
+    """The policy sets' scans (`policy_scans`) with each of FACE_DETECTOR_VARIANTS, by variant name."""
+    scan_config = config.with_overrides({"objects": {"person_min_score": VARIANT_SCANS_PERSON_MIN_SCORE}}, "bench")
+    return {
+        name: policy_scans(eval_root, scan_config.with_overrides({"faces": faces}, f"bench {name}"))
+        for name, faces in FACE_DETECTOR_VARIANTS.items()
+    }
+
+
+def shipped_variant(config: Config) -> str:
+    """The name of the variant of FACE_DETECTOR_VARIANTS that `config`'s [faces] settings are."""
+    for name, faces in FACE_DETECTOR_VARIANTS.items():
+        if all(getattr(config.faces, key) == value for key, value in faces.items()):
+            return name
+    raise ValueError("the [faces] detector, tile_size and tile_overlap are none of bench's FACE_DETECTOR_VARIANTS")
+
+
+def cheapest_near_best(candidates: list[tuple[str, object]], mae) -> tuple[str, object]:
+    """The (variant, settings) candidate chosen by its `mae(candidate)`: the cheapest variant with a candidate within
+    VARIANT_MAE_TOLERANCE of the lowest MAE, then that variant's candidate with the lowest MAE (ties to the earliest).
+    List the candidates variant by variant in FACE_DETECTOR_VARIANTS order, each variant's settings in order of
+    preference (the shipped ones first)."""
+    maes = {candidate: mae(candidate) for candidate in candidates}
+    lowest = min(maes.values())
+    # rounded so that an MAE exactly the tolerance above the lowest counts as within it despite float error
+    cheapest = next(variant for variant, settings in candidates
+                    if round(maes[variant, settings] - lowest, 9) <= VARIANT_MAE_TOLERANCE)
+    return best_candidate([c for c in candidates if c[0] == cheapest], lambda candidate: -maes[candidate])
+
+
+def choices_per_source(chosen_per_source: dict[str, object], described) -> str:
+    """What `leave_one_source_out` chose for each held-out source, as "source: described(choice); ..."."""
+    return "; ".join(f"{source}: {described(chosen)}" for source, chosen in chosen_per_source.items())
+
+
 def leave_one_source_out(rows: list[dict[str, str]], fit, predict) -> tuple[list, dict[str, object]]:
     """Predictions for every row made with what `fit` chose on the rows of the *other* sources.
 

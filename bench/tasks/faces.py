@@ -3,10 +3,16 @@
 `python bench/run.py faces DATASET_DIR [--detector blazeface|mtcnn] [--set section.key=VALUE ...]
                                        [--upscale-width N] [--min-width 10|20|40]`
 
-- `../shared/eval` (the root): youth_dev + youth_dev2 (`evaldata.policy_rows`), as youth_dev below, with the exact
-  counts' MAE also per set and per source (`organisation`: `source <name>_count_mae`). Nothing here is re-chosen
-  per source: the tile size and overlap (`[faces]`) were chosen on youth_dev (and WIDER), so youth_dev2's sources
-  are out of sample for them and youth_dev's are not.
+- `../shared/eval` (the root): youth_dev + youth_dev2 (`evaldata.policy_rows`), the faces of the scans bench people
+  makes (`evaldata.face_variant_scans`, one per face-detector variant: BlazeFace with 640, 512 or 384-px tiles
+  overlapping 0.1 or 0.25, and MTCNN; through the analysis cache). The variant, chosen on youth_dev (and WIDER) when
+  shipped, is re-chosen for each held-out source (`organisation`) on the other sources as the shipped one is
+  chosen: among the BlazeFace variants (MTCNN's time is more than the scan can afford: `evaldata.BLAZEFACE_VARIANTS`),
+  by `evaldata.cheapest_near_best` on the exact-count MAE (the cheapest variant within 0.03 of the lowest): `loso_*`
+  figures and the choice per source (`loso_chosen_per_source`); `loso_*any_detector*` the same choice with MTCNN
+  allowed. `insample_*`: the shipped variant on every photo (also per set and per source, and the approximate counts
+  as below), each variant's MAE, and the variant each criterion chooses on every source. `--detector`,
+  `--upscale-width` and `--min-width` are for the single sets. Headline: `loso_count_mae`.
 - `../shared/eval/youth_dev`: the photos whose `faces_visible` is an exact count give the main figures; those with
   an approximate one ("~N" as N, ">N" as N+1) are reported apart (`approx_*`); "unknown" is left out.
 - `../shared/eval/wider_face_val_subset`: `n_faces_w_ge_20px_orig`, faces at least 20 px wide in the original
@@ -15,13 +21,13 @@
   enlarges each decoded image (bicubic, same aspect) to the original width first, so tiles and pyramid scales
   work as on a real photo (the lost detail does not come back).
 
-Each photo is decoded as `photocheck scan` does (`loading.working_size`), the detector named by `--detector`
-(default: `faces.detector`) runs and FaceMesh confirms its candidates, as in the pipeline. `--set` overrides a
-setting for the run (a TOML assignment, e.g. `--set faces.tile_size=320`), for tuning.
+On a single set, each photo is decoded as `photocheck scan` does (`loading.working_size`), the detector named by
+`--detector` (default: `faces.detector`) runs and FaceMesh confirms its candidates, as in the pipeline. `--set`
+overrides a setting for the run (a TOML assignment, e.g. `--set faces.tile_size=320`), for tuning.
 Time per photo: detector + FaceMesh, one onnxruntime thread, decoding excluded.
-Prints: photos, labelled faces, detector candidates, found (confirmed) faces, found/labelled, signed mean error
-(found - labelled), median seconds per photo, then the approximate-count figures (youth_dev) and the mean absolute
-error of the exact counts (headline).
+Prints (single sets): photos, labelled faces, detector candidates, found (confirmed) faces, found/labelled, signed
+mean error (found - labelled), median seconds per photo, then the approximate-count figures (youth_dev) and the mean
+absolute error of the exact counts (headline).
 """
 
 from __future__ import annotations
@@ -33,7 +39,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
-from evaldata import is_eval_root, parse_count, policy_rows
+from evaldata import (
+    BLAZEFACE_VARIANTS,
+    FACE_DETECTOR_VARIANTS,
+    cheapest_near_best,
+    choices_per_source,
+    face_variant_scans,
+    is_eval_root,
+    leave_one_source_out,
+    parse_count,
+    policy_rows,
+    shipped_variant,
+)
 
 from photocheck import toml
 from photocheck.analysis.loading import load_photo
@@ -50,8 +67,6 @@ class Labelled:
     path: Path
     faces: int
     exact: bool
-    set: str = ""
-    source: str = ""
 
 
 @dataclass
@@ -64,10 +79,6 @@ class Counted:
 
 def labelled_photos(dataset: Path, min_width: int = 20) -> list[Labelled]:
     """The photos of either dataset with a face count (unknown counts left out)."""
-    if is_eval_root(dataset):
-        counts = [(row, parse_count(row["faces_visible"])) for row in policy_rows(dataset)]
-        return [Labelled(Path(row["image"]), count.value, count.exact, row["set"], row["source"])
-                for row, count in counts if count.value is not None]
     root = dataset.parent if dataset.name == "images" else dataset
     with (root / "labels.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -100,6 +111,8 @@ def _option(options: list[str], name: str, default: str | None) -> str | None:
 
 def run(dataset: Path, options: list[str]) -> dict:
     config = default_config().with_overrides(overrides(options), "--set")
+    if is_eval_root(dataset):
+        return _run_policy_sets(dataset, config)
     detector_name = _option(options, "--detector", config.faces.detector)
     upscale_width = int(_option(options, "--upscale-width", "0"))
     store = ModelStore()
@@ -127,17 +140,76 @@ def run(dataset: Path, options: list[str]) -> dict:
         "signed_mean_error": statistics.fmean(c.found - c.labelled.faces for c in exact),
         "seconds_per_photo_median": statistics.median(c.seconds for c in counted),
     }
-    for key in ("set", "source"):
-        for name in sorted({getattr(c.labelled, key) for c in exact} - {""}):
-            label = name if key == "set" else f"source {name}"
-            members = [c for c in exact if getattr(c.labelled, key) == name]
-            metrics[f"{label}_photos"] = len(members)
-            metrics[f"{label}_count_mae"] = _mae(members)
     if approximate:
         metrics["approx_photos"] = len(approximate)
         metrics["approx_found_per_labelled"] = _found_per_labelled(approximate)
         metrics["approx_count_mae"] = _mae(approximate)
     metrics["count_mae"] = _mae(exact)
+    return metrics
+
+
+def _run_policy_sets(eval_root: Path, config) -> dict:
+    variant_scans = face_variant_scans(eval_root, config)
+    rows = [{**row, "faces": parse_count(row["faces_visible"])} for row in policy_rows(eval_root)]
+    rows = [row for row in rows if row["faces"].value is not None
+            and all(scans[row["image"]].analysis.ok for scans in variant_scans.values())]
+    exact = [row for row in rows if row["faces"].exact]
+    approximate = [row for row in rows if not row["faces"].exact]
+    # nothing but the variant is chosen here; cheapest_near_best takes (variant, settings) pairs
+    candidates = [(variant, None) for variant in FACE_DETECTOR_VARIANTS]
+    shipped = (shipped_variant(config), None)
+
+    def found(row: dict, candidate) -> int:
+        return len(variant_scans[candidate[0]][row["image"]].analysis.faces)
+
+    def mae(members: list[dict], candidate) -> float:
+        return statistics.fmean(abs(found(row, candidate) - row["faces"].value) for row in members)
+
+    def fit(training: list[dict]):  # how the shipped variant is chosen: among the detectors the scan can afford
+        return cheapest_near_best([c for c in candidates if c[0] in BLAZEFACE_VARIANTS], lambda c: mae(training, c))
+
+    def fit_any_detector(training: list[dict]):
+        return cheapest_near_best(candidates, lambda candidate: mae(training, candidate))
+
+    def found_per_labelled(members: list[dict], candidate) -> float:
+        return sum(found(row, candidate) for row in members) / sum(row["faces"].value for row in members)
+
+    metrics: dict = {
+        "photos": len(exact),
+        "sources": len({row["source"] for row in exact}),
+        "labelled_faces": sum(row["faces"].value for row in exact),
+        "insample_found_faces": sum(found(row, shipped) for row in exact),
+        "insample_found_per_labelled": found_per_labelled(exact, shipped),
+        "insample_signed_mean_error": statistics.fmean(found(row, shipped) - row["faces"].value for row in exact),
+    }
+    for key in ("set", "source"):
+        for name in sorted({row[key] for row in exact}):
+            label = name if key == "set" else f"source {name}"
+            members = [row for row in exact if row[key] == name]
+            metrics[f"insample_{label}_photos"] = len(members)
+            metrics[f"insample_{label}_count_mae"] = mae(members, shipped)
+    metrics["insample_approx_photos"] = len(approximate)
+    metrics["insample_approx_found_per_labelled"] = found_per_labelled(approximate, shipped)
+    metrics["insample_approx_count_mae"] = mae(approximate, shipped)
+    metrics["insample_count_mae_per_variant"] = "; ".join(
+        f"{variant} {mae(exact, (variant, None)):.4f}" for variant in FACE_DETECTOR_VARIANTS
+    )
+    for name, choose in (("", fit), ("_any_detector", fit_any_detector)):
+        chosen_on_all = choose(exact)
+        metrics[f"insample_chosen_on_all_sources{name}"] = chosen_on_all[0]
+        metrics[f"insample_chosen_on_all_sources{name}_count_mae"] = mae(exact, chosen_on_all)
+    metrics["insample_count_mae"] = mae(exact, shipped)
+    def found_and_labelled(candidate, row: dict) -> tuple[int, int]:
+        return found(row, candidate), row["faces"].value
+
+    loso, chosen_per_source = leave_one_source_out(exact, fit_any_detector, found_and_labelled)
+    metrics["loso_any_detector_chosen_per_source"] = choices_per_source(chosen_per_source, lambda c: c[0])
+    metrics["loso_count_mae_any_detector"] = statistics.fmean(abs(f - labelled) for f, labelled in loso)
+    loso, chosen_per_source = leave_one_source_out(exact, fit, found_and_labelled)
+    metrics["loso_chosen_per_source"] = choices_per_source(chosen_per_source, lambda candidate: candidate[0])
+    metrics["loso_found_per_labelled"] = sum(f for f, _ in loso) / sum(labelled for _, labelled in loso)
+    metrics["loso_signed_mean_error"] = statistics.fmean(f - labelled for f, labelled in loso)
+    metrics["loso_count_mae"] = statistics.fmean(abs(f - labelled) for f, labelled in loso)
     return metrics
 
 
