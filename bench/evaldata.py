@@ -106,7 +106,8 @@ FACE_DETECTOR_VARIANTS = {
     "mtcnn": {"detector": "mtcnn"},
 }
 # The variants a shipped scan can afford: MTCNN (0.37 s a photo against BlazeFace's 0.06 on fullres_dev, one thread)
-# would nearly double the time of a scan already below its 5 photos/s target. bench people and faces also report the choice among these alone.
+# would nearly double the time of a scan already below its 5 photos/s target. The headlines of bench people and faces
+# choose among these, as the shipped settings are chosen; their `*_any_detector` rows allow MTCNN too.
 BLAZEFACE_VARIANTS = tuple(name for name, faces in FACE_DETECTOR_VARIANTS.items() if faces["detector"] == "blazeface")
 # A cheaper variant is chosen when its MAE is at most this far above the lowest.
 VARIANT_MAE_TOLERANCE = 0.03
