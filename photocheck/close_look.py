@@ -115,8 +115,12 @@ class CloseLookReader:
 
     def _cache_version(self) -> str:
         """The close look's own version in the analysis cache: its entries hold the first look's other fields, which
-        may come from a --from file, so they are kept apart from the analyses of a scan at the close-look size."""
-        return f"{pipeline_version(self.closer, ModelStore().hashes())}:close-look-text-and-drinks"
+        may come from a --from file, so they are kept apart from the analyses of a scan at the close-look size. Its
+        reading starts from the first look's lines and keeps them, so the first look's settings (its `[text]
+        detect_side`, which the close-look settings replace) are part of it too."""
+        hashes = ModelStore().hashes()
+        first, closer = pipeline_version(self.config, hashes), pipeline_version(self.closer, hashes)
+        return f"{first}:{closer}:close-look-text-and-drinks"
 
 
 def look_closely(

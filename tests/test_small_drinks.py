@@ -3,6 +3,8 @@ too small for the first look (a sample photo shrunk into a corner of a large gre
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from photocheck.analysis.small_drinks import drink_tiles
 from photocheck.close_look import CloseLookReader
 from photocheck.judges.policy import judge, judging_context
-from photocheck.records.analysis import Box
+from photocheck.records.analysis import Box, TextLine
 from photocheck.records.judgement import PhotoResult
 from tests.conftest import SAMPLES
 
@@ -87,3 +89,16 @@ def test_a_cached_close_look_keeps_the_drinks_it_found(config, analyzer, far_gla
     assert len(read.analysis.objects) > len(first.objects)
     assert again.analysis.objects == read.analysis.objects
     assert again.analysis.object_classes == read.analysis.object_classes
+
+
+def test_a_close_look_after_a_first_look_at_another_text_size_is_not_taken_from_the_cache(
+        config, analyzer, far_glasses, tmp_path):
+    """The close look keeps the first look's lines, so the reading after a first look at another `[text]
+    detect_side` (whose close-look settings are the same) is its own."""
+    first = analyzer.analyse(far_glasses / "far_glasses.jpg", "far_glasses.jpg")
+    CloseLookReader(far_glasses, config, cache=tmp_path / "cache")([PhotoResult(first, None)])
+    larger = config.with_overrides({"text": {"detect_side": config.text.detect_side + 160}}, "test")
+    only_there = TextLine("ONLY IN THE OTHER FIRST LOOK", Box(10, 10, 400, 40), 0.9)  # in the empty grey
+    other = dataclasses.replace(first, texts=first.texts + [only_there])
+    [again] = CloseLookReader(far_glasses, larger, cache=tmp_path / "cache")([PhotoResult(other, None)])
+    assert only_there.text in [line.text for line in again.analysis.texts]

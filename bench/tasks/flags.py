@@ -15,12 +15,14 @@ F1 on the other folds is chosen among candidates and applied to the held-out fol
   ALCOHOL_CANDIDATES for each held-out source (each youth group, and coco128 as one more source) on all the others;
   `_defaults_` is the configured settings (in-sample: chosen on these sets); `alcohol_close_look_drinks_tiles_N_*`
   the same after the close look's search for small drinks (see `_alcohol`);
-- advertising: youth_dev + youth_dev2 leave-one-source-out, in the scan and after the close look (see
-  `_advertising` for the rows and figures; `--close-look-cache DIR` keeps the close look's readings, by default in
-  the system's temporary folder); `_text_seconds_per_photo` times the OCR alone (re-run on the youth_dev photos at
-  working size, at the configured `text.detect_side`), `_text_regions_seconds_per_photo` the second pass on likely
-  regions (`[text_regions]`); `--close-look-places A,B` also measures the close look reading each of those
-  `[text_regions] close_look_places` (rows `advertising_ROW_close_look_places_A_*`, on the same first looks);
+- advertising: youth_dev + youth_dev2 leave-one-source-out, in the scan and after the close look, with the
+  thresholds and the text settings of TEXT_SETTINGS (the scan's detect_side, the backdrop band's max_pixels, the
+  close look's places) chosen on the other sources (see `_advertising` for the rows and figures; `--close-look-cache
+  DIR` keeps the close look's readings, by default in the system's temporary folder);
+  `_text_seconds_per_photo_detect_side_S` times the OCR alone (re-run on the youth_dev photos at working size, at
+  each detect_side S), `_text_regions_seconds_per_photo_detect_side_S` the second pass on likely regions
+  (`[text_regions]`); `--close-look-places A,B` also measures the close look reading each of those
+  `[text_regions] close_look_places` (rows `advertising_ROW_close_look_places_A_*`, after the configured first look);
   `--text-region-variants` also measures each of TEXT_REGION_VARIANTS on youth_dev (analysed again per variant) and
   reports the variant chosen per fold (`_cv_`);
 - litter: youth_dev + youth_dev2 `litter` yes vs no (`litter_youth_*`) and litter_street_santiago (`litter_street_*`,
@@ -78,6 +80,20 @@ ADVERTISING_CANDIDATES = {
     "large_text_min_letters": [5, 3],
 }
 ADVERTISING_PRECISION = 0.8
+# The text settings chosen on data, nested in the advertising leave-one-source-out (see `_advertising`): every
+# combination, the cheapest first (detect_side ascending, then max_pixels 0 before 500000, then "text" before "frame").
+# Measured first, on 2 cores shared with another bench: the close look of the 170 photos took 5.5-6.2 minutes of wall
+# time with "frame", 1.5 with "text", so the whole grid (12 close looks, 2 more scans, the judging) was expected under
+# an hour the first time (it took about 43 minutes) and every axis is kept.
+TEXT_SETTINGS = {
+    "text.detect_side": [640, 800, 960],
+    "text_regions.max_pixels": [0, 500_000],
+    "text_regions.close_look_places": ["text", "frame"],
+}
+# The cheapest text setting whose fitted recall is within this of the best one's (at the same precision constraint)
+# is chosen: so small a difference (at most one of the other sources' 30-60 positives) does not pay for a costlier
+# reading.
+TEXT_SETTINGS_RECALL_TOLERANCE = 0.02
 
 # The second text pass (`[text_regions]`) compared by --text-region-variants, costliest first (ties go to the cheaper):
 # the backdrop band and the chests of the 12 largest faces, the backdrop band alone, no second pass.
@@ -414,13 +430,14 @@ def _text_seconds_per_photo(folder: Path, analyzer: Analyzer, config, analyses: 
     """OCR time per photo at working size: the first pass (detector at the configured `text.detect_side`) and the
     second pass on the likely regions (`[text_regions]`, placed by the faces of `analyses`)."""
     first, second = [], []
+    reader = analyzer.text_reader.at_side(config.text.detect_side)
     for path in sorted(folder.glob("*.jpg")):
         photo = load_photo(path, config.loading.working_size, config.loading.max_megapixels)
         faces = [face.box.scaled(1 / photo.scale) for face in analyses[path.name].faces]
         start = time.perf_counter()
-        read = read_texts(analyzer.text_reader, photo, faces, config, likely_places=False)
+        read = read_texts(reader, photo, faces, config, likely_places=False)
         middle = time.perf_counter()
-        read_likely_text(analyzer.text_reader, photo, faces, read, config.text_regions)
+        read_likely_text(reader, photo, faces, read, config.text_regions)
         first.append(middle - start)
         second.append(time.perf_counter() - middle)
     return float(np.mean(first)), float(np.mean(second))
@@ -508,31 +525,84 @@ def _advertising_flag(analysis: PhotoAnalysis, config) -> tuple[bool, bool]:
 
 
 def _advertising_loso(metrics: dict, name: str, cases: list[tuple[dict, bool]], predictions: dict) -> None:
-    """In-sample figures of the default settings and of the best candidate, and leave-one-source-out figures (the
-    candidate chosen on the other sources), with per-source counts."""
+    """Leave-one-source-out figures of a text setting and candidate chosen on the other sources, the same choice on
+    all sources (`best_in_sample`), with the choice and the counts per source.
+
+    `predictions`: whether each photo is flagged, by text setting (the cheapest first), by candidate ("default": the
+    configured thresholds). For each text setting the candidate with the best `_fit_score` is chosen; the text
+    setting is the cheapest whose fitted score is the best one's, or as good in precision and within
+    TEXT_SETTINGS_RECALL_TOLERANCE in recall. With one text setting, `default_in_sample` (the configured thresholds on
+    all photos) is reported too."""
     rows = [row for row, _ in cases]
     actual = {row["image"]: label for row, label in cases}
     labels = [label for _, label in cases]
-    candidates = [candidate for candidate in predictions if candidate != "default"]
+    settings = list(predictions)
+    candidates = [candidate for candidate in predictions[settings[0]] if candidate != "default"]
+
+    def score(setting, candidate, training):
+        return _fit_score([predictions[setting][candidate][r["image"]] for r in training],
+                          [actual[r["image"]] for r in training])
 
     def fit(training):
-        truth = [actual[row["image"]] for row in training]
-        return best_candidate(candidates, lambda c: _fit_score([predictions[c][r["image"]] for r in training], truth))
+        fitted = {setting: best_candidate(candidates, lambda c, setting=setting: score(setting, c, training))
+                  for setting in settings}
+        scores = {setting: score(setting, fitted[setting], training) for setting in settings}
+        best = max(scores.values())
+        setting = next(setting for setting in settings if scores[setting][0] == best[0]
+                       and best[1] - scores[setting][1] <= TEXT_SETTINGS_RECALL_TOLERANCE + 1e-9)
+        return setting, fitted[setting]
 
-    predicted, chosen = leave_one_source_out(rows, fit, lambda c, row: predictions[c][row["image"]])
-    for label, values in (("default_in_sample", [predictions["default"][r["image"]] for r in rows]),
-                          ("loso", predicted)):
-        _report(metrics, f"{name}_{label}", values, labels)
-    best = fit(rows)
-    _report(metrics, f"{name}_best_in_sample", [predictions[best][r["image"]] for r in rows], labels)
+    predicted, chosen = leave_one_source_out(
+        rows, fit, lambda choice, row: predictions[choice[0]][choice[1]][row["image"]])
+    if len(settings) == 1:
+        _report(metrics, f"{name}_default_in_sample", [predictions[settings[0]]["default"][r["image"]] for r in rows],
+                labels)
+    _report(metrics, f"{name}_loso", predicted, labels)
+    best_setting, best = fit(rows)
+    _report(metrics, f"{name}_best_in_sample", [predictions[best_setting][best][r["image"]] for r in rows], labels)
+    if len(settings) > 1:
+        metrics[f"{name}_best_in_sample_text_settings"] = best_setting
+        metrics[f"{name}_loso_text_settings_per_source"] = {source: setting for source, (setting, _) in chosen.items()}
     metrics[f"{name}_best_in_sample_setting"] = best
-    metrics[f"{name}_loso_chosen_per_source"] = chosen
+    metrics[f"{name}_loso_chosen_per_source"] = {source: candidate for source, (_, candidate) in chosen.items()}
     per_source = {}
     for (row, label), flagged in zip(cases, predicted):
         counts = per_source.setdefault(row["source"], {"positives": 0, "negatives": 0, "tp": 0, "fp": 0})
         counts["positives" if label else "negatives"] += 1
         counts["tp" if label else "fp"] += int(flagged)
     metrics[f"{name}_loso_per_source"] = per_source
+
+
+def _text_settings_name(settings: dict) -> str:
+    return " ".join(f"{key.rsplit('.', 1)[1]}={value}" for key, value in settings.items())
+
+
+def _text_settings_looks(metrics: dict, dataset: Path, config, analyzer, text_settings: list[dict],
+                         close_look_cache: Path) -> tuple[dict, dict]:
+    """The policy photos' first looks (the scan) by `text.detect_side` and their close looks by text settings name,
+    for each of `text_settings` (values of TEXT_SETTINGS' keys), each analysed once: the scans in photocheck's
+    analysis cache (keyed by the stage-1 settings), the close looks in theirs under `close_look_cache` (keyed by the
+    first look's settings and the close look's). Adds the scan's OCR time per photo at each detect_side to `metrics`
+    (`_text_seconds_per_photo` on youth_dev)."""
+    folder = dataset / "youth_dev" / "images"
+    scans, closer = {}, {}
+    for settings in text_settings:
+        side = settings["text.detect_side"]
+        side_config = _with_setting(config, "text.detect_side", side)
+        if side not in scans:
+            scans[side] = policy_scans(dataset, side_config)
+            youth = {Path(key).name: photo.analysis for key, photo in scans[side].items() if Path(key).parent == folder}
+            metrics[f"advertising_text_seconds_per_photo_detect_side_{side}"], \
+                metrics[f"advertising_text_regions_seconds_per_photo_detect_side_{side}"] = \
+                _text_seconds_per_photo(folder, analyzer, side_config, youth)
+        name = _text_settings_name(settings)
+        if name not in closer:
+            varied = side_config
+            for key, value in settings.items():
+                varied = _with_setting(varied, key, value)
+            closer[name] = _close_look(dataset, scans[side], varied, close_look_cache)
+    first = {side: {key: photo.analysis for key, photo in scan.items()} for side, scan in scans.items()}
+    return first, closer
 
 
 def _advertising(metrics: dict, dataset: Path, config, analyzer, close_look_cache: Path, places: list[str]) -> None:
@@ -545,39 +615,56 @@ def _advertising(metrics: dict, dataset: Path, config, analyzer, close_look_cach
       advertising flag counts;
     - ROW every_labelled: every advertising_or_logo=yes photo (clothing included) against the no's; weak flags count.
     LOOK is `scan` (the first look, every photo) or `close_look` (text read again at close_look_text_side), and
-    `close_look_places_P` for each of `places` (the close look reading only those `[text_regions] close_look_places`).
-    FIGURE: `default_in_sample` the shipped settings on all photos; `best_in_sample` the candidate (a combination of
-    ADVERTISING_CANDIDATES) with the best recall at precision >= 0.8 on all photos;
-    `loso` each source judged with the candidate chosen that way on the other sources (the honest figure), with the
-    choice per source and the per-source counts (tp: positives flagged, fp: negatives flagged).
+    `close_look_places_P` for each of `places` (the close look reading only those `[text_regions] close_look_places`,
+    after the configured first look, with the configured text settings).
+    The text settings of TEXT_SETTINGS are chosen on data too, so they are nested in the leave-one-source-out: each
+    detect_side is scanned, and each combination looked at closely, once (12 close looks and 3 scans of the 170
+    photos: about 43 minutes of wall time on 2 shared cores the first time, 13 of them judging, all that is left once
+    cached). The `close_look` rows choose all three settings; the `scan` rows choose detect_side only (the other two
+    act in the close look alone). `_shipped_text_settings` rows keep the configured text settings (the thresholds are still
+    chosen per source).
+    FIGURE: `loso` each source judged with the text settings and the candidate thresholds (a combination of
+    ADVERTISING_CANDIDATES) chosen on the other sources by `_advertising_loso` (the honest figure), with the choice
+    per source (`_text_settings_per_source`, `_chosen_per_source`) and the per-source counts (tp: positives flagged,
+    fp: negatives flagged); `best_in_sample` the same choice on all photos (`_text_settings` and `_setting` say what
+    it picks); `default_in_sample` the configured settings on all photos (in the rows of one text setting).
+    `advertising_text_seconds_per_photo_detect_side_S` times the scan's OCR at each detect_side
+    (`_text_seconds_per_photo`).
     """
-    folder = dataset / "youth_dev" / "images"
     rows = policy_rows(dataset)
-    scans = policy_scans(dataset, config)
-    youth = {Path(key).name: photo.analysis for key, photo in scans.items() if Path(key).parent == folder}
-    metrics["advertising_text_detect_side"] = config.text.detect_side
-    metrics["advertising_text_seconds_per_photo"], metrics["advertising_text_regions_seconds_per_photo"] = \
-        _text_seconds_per_photo(folder, analyzer, config, youth)
-    looks = {"scan": {key: photo.analysis for key, photo in scans.items()},
-             "close_look": _close_look(dataset, scans, config, close_look_cache)}
-    for place in places:
-        varied = config.with_overrides({"text_regions": {"close_look_places": place}}, f"bench {place}")
-        looks[f"close_look_places_{place}"] = _close_look(dataset, scans, varied, close_look_cache)
+    shipped = {key: getattr(getattr(config, key.split(".")[0]), key.split(".")[1]) for key in TEXT_SETTINGS}
+    grid = [dict(zip(TEXT_SETTINGS, values)) for values in itertools.product(*TEXT_SETTINGS.values())]
+    placed = [{**shipped, "text_regions.close_look_places": place} for place in places]
+    first, closer = _text_settings_looks(metrics, dataset, config, analyzer, grid + [shipped] + placed,
+                                         close_look_cache)
+    analysed = {f"scan detect_side={side}": analyses for side, analyses in first.items()}
+    analysed.update({f"close_look {name}": analyses for name, analyses in closer.items()})
+    shipped_side = f"scan detect_side={config.text.detect_side}"
+    shipped_close_look = f"close_look {_text_settings_name(shipped)}"
+    # LOOK -> (the text settings nested, the configured ones)
+    looks = {"scan": ([f"scan detect_side={side}" for side in TEXT_SETTINGS["text.detect_side"]], shipped_side),
+             "close_look": ([f"close_look {_text_settings_name(settings)}" for settings in grid], shipped_close_look)}
+    for place, settings in zip(places, placed):
+        name = f"close_look {_text_settings_name(settings)}"
+        looks[f"close_look_places_{place}"] = ([name], name)
     variants = {"default": config, **_advertising_variants(config)}
     started = time.perf_counter()
-    flagged = {look: {variant: {key: _advertising_flag(analysis, varied) for key, analysis in analyses.items()}
-                      for variant, varied in variants.items()}
-               for look, analyses in looks.items()}
+    flagged = {reading: {variant: {key: _advertising_flag(analysis, varied) for key, analysis in analyses.items()}
+                         for variant, varied in variants.items()}
+               for reading, analyses in analysed.items()}
     metrics["advertising_judge_seconds_per_photo"] = (time.perf_counter() - started) / (
-        len(variants) * sum(len(analyses) for analyses in looks.values()))
-    judged = {(look, strong_only): {variant: {key: flags[strong_only] for key, flags in by_photo.items()}
-                                    for variant, by_photo in by_variant.items()}
-              for look, by_variant in flagged.items() for strong_only in (False, True)}
+        len(variants) * sum(len(analyses) for analyses in analysed.values()))
+    judged = {(reading, strong_only): {variant: {key: flags[strong_only] for key, flags in by_photo.items()}
+                                       for variant, by_photo in by_variant.items()}
+              for reading, by_variant in flagged.items() for strong_only in (False, True)}
     for row_name, cases in _advertising_rows(rows).items():
-        for look in looks:
-            _advertising_loso(metrics, f"advertising_{row_name}_{look}", cases, judged[(look, False)])
-            if row_name == "background_or_product":
-                _advertising_loso(metrics, f"advertising_{row_name}_{look}_strong", cases, judged[(look, True)])
+        for look, (nested, configured) in looks.items():
+            for strong_only in (False, True) if row_name == "background_or_product" else (False,):
+                name = f"advertising_{row_name}_{look}{'_strong' if strong_only else ''}"
+                _advertising_loso(metrics, name, cases, {text: judged[(text, strong_only)] for text in nested})
+                if nested != [configured]:
+                    _advertising_loso(metrics, f"{name}_shipped_text_settings", cases,
+                                      {configured: judged[(configured, strong_only)]})
 
 
 def run(dataset: Path, options: list[str]) -> dict:
