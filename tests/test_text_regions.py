@@ -38,10 +38,10 @@ def _scene(path, sign: str | None = None, shirt: str | None = None) -> tuple[Box
         boxes[1] = boxes[1].shifted(*GROUP_AT)
     x, y = GROUP_AT
     wall[y:y + 434, x:x + 640] = group
-    if sign:  # above the heads, 24 px letters on a dark panel
-        (width, height), baseline = cv2.getTextSize(sign, FONT, cv2.getFontScaleFromHeight(FONT, 24, 2), 2)
+    if sign:  # above the heads, 20 px letters on a dark panel (~6 px where the first look's detector sees them)
+        (width, height), baseline = cv2.getTextSize(sign, FONT, cv2.getFontScaleFromHeight(FONT, 20, 2), 2)
         cv2.rectangle(wall, (1090, 1100 - height - 10), (1110 + width, 1110 + baseline), (70, 70, 70), -1)
-        boxes[0] = _write(wall, sign, (1100, 1100), 24, (150, 150, 150))
+        boxes[0] = _write(wall, sign, (1100, 1100), 20, (150, 150, 150))
     cv2.imwrite(str(path), cv2.GaussianBlur(wall, (0, 0), 1.2), [cv2.IMWRITE_JPEG_QUALITY, 85])
     return boxes[0], boxes[1]
 
