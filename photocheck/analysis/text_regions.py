@@ -1,6 +1,6 @@
 """A second, bounded text pass where small lettering is likely: T-shirt prints and signs behind a group.
 
-The text detector sees the photo at `[text] detect_side` (640 px by default) and misses lettering about 15 px high
+The text detector sees the photo at `[text] detect_side` (800 px by default) and misses lettering about 15 px high
 in the working image: a shop sign behind a crowd, a brand printed on a T-shirt. Its probability map is empty there
 (on youth_dev's "BIERHUIS" sign its maximum is 1e-5), so the first pass cannot point at them; reading the whole photo
 enlarged finds them but costs about 0.8 s a photo (the selection's close look). Here only the places where such
