@@ -146,6 +146,20 @@ def cheapest_near_best(candidates: list[tuple[str, object]], mae) -> tuple[str, 
     return best_candidate([c for c in candidates if c[0] == cheapest], lambda candidate: -maes[candidate])
 
 
+def detector_fits(candidates: list[tuple[str, object]], mae) -> tuple:
+    """How bench people and faces choose a (variant, settings) candidate on training rows by `mae(training,
+    candidate)`: as the shipped settings are chosen (among BLAZEFACE_VARIANTS), and with MTCNN allowed too."""
+    affordable = [candidate for candidate in candidates if candidate[0] in BLAZEFACE_VARIANTS]
+
+    def as_shipped(training: list[dict]):
+        return cheapest_near_best(affordable, lambda candidate: mae(training, candidate))
+
+    def any_detector(training: list[dict]):
+        return cheapest_near_best(candidates, lambda candidate: mae(training, candidate))
+
+    return as_shipped, any_detector
+
+
 def choices_per_source(chosen_per_source: dict[str, object], described) -> str:
     """What `leave_one_source_out` chose for each held-out source, as "source: described(choice); ..."."""
     return "; ".join(f"{source}: {described(chosen)}" for source, chosen in chosen_per_source.items())

@@ -40,10 +40,9 @@ from pathlib import Path
 
 import cv2
 from evaldata import (
-    BLAZEFACE_VARIANTS,
     FACE_DETECTOR_VARIANTS,
-    cheapest_near_best,
     choices_per_source,
+    detector_fits,
     face_variant_scans,
     is_eval_root,
     leave_one_source_out,
@@ -155,7 +154,7 @@ def _run_policy_sets(eval_root: Path, config) -> dict:
             and all(scans[row["image"]].analysis.ok for scans in variant_scans.values())]
     exact = [row for row in rows if row["faces"].exact]
     approximate = [row for row in rows if not row["faces"].exact]
-    # nothing but the variant is chosen here; cheapest_near_best takes (variant, settings) pairs
+    # nothing but the variant is chosen here; detector_fits takes (variant, settings) pairs
     candidates = [(variant, None) for variant in FACE_DETECTOR_VARIANTS]
     shipped = (shipped_variant(config), None)
 
@@ -165,11 +164,7 @@ def _run_policy_sets(eval_root: Path, config) -> dict:
     def mae(members: list[dict], candidate) -> float:
         return statistics.fmean(abs(found(row, candidate) - row["faces"].value) for row in members)
 
-    def fit(training: list[dict]):  # how the shipped variant is chosen: among the detectors the scan can afford
-        return cheapest_near_best([c for c in candidates if c[0] in BLAZEFACE_VARIANTS], lambda c: mae(training, c))
-
-    def fit_any_detector(training: list[dict]):
-        return cheapest_near_best(candidates, lambda candidate: mae(training, candidate))
+    fit, fit_any_detector = detector_fits(candidates, mae)
 
     def found_per_labelled(members: list[dict], candidate) -> float:
         return sum(found(row, candidate) for row in members) / sum(row["faces"].value for row in members)

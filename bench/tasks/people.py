@@ -32,12 +32,11 @@ import statistics
 from pathlib import Path
 
 from evaldata import (
-    BLAZEFACE_VARIANTS,
     FACE_DETECTOR_VARIANTS,
     Count,
     best_candidate,
-    cheapest_near_best,
     choices_per_source,
+    detector_fits,
     face_variant_scans,
     is_eval_root,
     leave_one_source_out,
@@ -137,11 +136,7 @@ def _run_policy_sets(eval_root: Path, config) -> dict:
     def mae(training: list[dict], candidate) -> float:
         return statistics.fmean(abs(error(row, candidate)) for row in training)
 
-    def fit(training: list[dict]):  # how the shipped settings are chosen: among the detectors the scan can afford
-        return cheapest_near_best([c for c in candidates if c[0] in BLAZEFACE_VARIANTS], lambda c: mae(training, c))
-
-    def fit_any_detector(training: list[dict]):
-        return cheapest_near_best(candidates, lambda candidate: mae(training, candidate))
+    fit, fit_any_detector = detector_fits(candidates, mae)
 
     def fit_shipped_detector(training: list[dict]):
         return best_candidate([c for c in candidates if c[0] == shipped_detector], lambda c: -mae(training, c))
