@@ -28,7 +28,7 @@ class Reason:
     policy: str  # group | smiles | recognisable | eyes | uniform | quality | alcohol | advertising | litter | ...
     code: str
     effect: float  # score points added (negative: removed)
-    detail: str  # English sentence with the evidence
+    detail: str  # the sentence with the evidence: English in a verdict (outputs re-word it), the user's in a selection
     values: dict = field(default_factory=dict)
 
     @classmethod
