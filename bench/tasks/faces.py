@@ -166,6 +166,9 @@ def _run_policy_sets(eval_root: Path, config) -> dict:
 
     fit, fit_any_detector = detector_fits(candidates, mae)
 
+    def found_and_labelled(candidate, row: dict) -> tuple[int, int]:
+        return found(row, candidate), row["faces"].value
+
     def found_per_labelled(members: list[dict], candidate) -> float:
         return sum(found(row, candidate) for row in members) / sum(row["faces"].value for row in members)
 
@@ -194,9 +197,6 @@ def _run_policy_sets(eval_root: Path, config) -> dict:
         metrics[f"insample_chosen_on_all_sources{name}"] = chosen_on_all[0]
         metrics[f"insample_chosen_on_all_sources{name}_count_mae"] = mae(exact, chosen_on_all)
     metrics["insample_count_mae"] = mae(exact, shipped)
-    def found_and_labelled(candidate, row: dict) -> tuple[int, int]:
-        return found(row, candidate), row["faces"].value
-
     loso, chosen_per_source = leave_one_source_out(exact, fit_any_detector, found_and_labelled)
     metrics["loso_any_detector_chosen_per_source"] = choices_per_source(chosen_per_source, lambda c: c[0])
     metrics["loso_count_mae_any_detector"] = statistics.fmean(abs(f - labelled) for f, labelled in loso)
