@@ -95,7 +95,7 @@ def policy_scans(eval_root: Path, config: Config, sets: tuple[str, ...] = POLICY
 
 # The face detector's structural settings ([faces]) chosen per held-out source by bench people and bench faces,
 # cheapest first: BlazeFace model runs on a 1280x960 photo (the whole photo + its tiles) 7, 7, 7, 10, 13, 16, then
-# MTCNN (its image pyramid: 0.37 s a photo against BlazeFace's 0.06).
+# MTCNN (its image pyramid: 0.37 s a photo against BlazeFace's 0.07, `faces ../shared/eval/youth_dev --detector`).
 FACE_DETECTOR_VARIANTS = {
     "blazeface 640/0.1": {"detector": "blazeface", "tile_size": 640, "tile_overlap": 0.1},
     "blazeface 512/0.1": {"detector": "blazeface", "tile_size": 512, "tile_overlap": 0.1},
@@ -105,7 +105,7 @@ FACE_DETECTOR_VARIANTS = {
     "blazeface 384/0.25": {"detector": "blazeface", "tile_size": 384, "tile_overlap": 0.25},
     "mtcnn": {"detector": "mtcnn"},
 }
-# The variants a shipped scan can afford: MTCNN (0.37 s a photo against BlazeFace's 0.06 on fullres_dev, one thread)
+# The variants a shipped scan can afford: MTCNN (0.37 s a photo against BlazeFace's 0.07, medians on youth_dev)
 # would nearly double the time of a scan already below its 5 photos/s target. The headlines of bench people and faces
 # choose among these, as the shipped settings are chosen; their `*_any_detector` rows allow MTCNN too.
 BLAZEFACE_VARIANTS = tuple(name for name, faces in FACE_DETECTOR_VARIANTS.items() if faces["detector"] == "blazeface")
