@@ -7,7 +7,6 @@ can cache and report each one at once and still put them back in a fixed order.
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import signal
 from collections.abc import Callable, Iterator
@@ -41,43 +40,6 @@ def default_workers(config: Config) -> int:
 
 def threads_per_worker(workers: int) -> int:
     return max(1, available_cores() // max(1, workers))
-
-
-# glibc mallopt parameters (malloc.h): M_TRIM_THRESHOLD, M_MMAP_THRESHOLD.
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-# Each photo allocates and frees ~130 MB of buffers (decoded image, tensors, onnxruntime outputs). By default glibc
-# serves blocks above ~128 kB with fresh mmap pages and gives them back on free, so every photo paid ~34,000 page
-# faults of zeroed memory: a fifth of the analysis time was kernel time. Keeping such blocks in the heap and returning
-# only free space above 128 MB at its top reuses the pages photo after photo (measured: 0.46 -> 0.37 s per photo,
-# worker peak ~440 MB).
-_MMAP_THRESHOLD_BYTES = 256 * 2**20
-_TRIM_THRESHOLD_BYTES = 128 * 2**20
-
-
-def reuse_freed_memory() -> None:
-    """Let this process reuse freed photo buffers instead of returning them to the kernel (glibc only)."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc (macOS, Windows, musl): their allocators need no tuning here
-        return
-    libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
-    libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD_BYTES)
-
-
-# Above this size, a buffer of the close look's jobs gets pages of its own, handed back when it is freed.
-_SELECTION_MMAP_THRESHOLD_BYTES = 4 * 2**20
-
-
-def give_back_freed_memory() -> None:
-    """From now on return freed buffers to the system, and return those kept so far (glibc only). For the close look's
-    few jobs, whose buffers differ in size from job to job: kept in the heap as in the scan, they made a worker grow
-    to ~0.7 GB; the page faults cost little over a few dozen photos."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc: nothing kept
-        return
-    libc.mallopt(_M_MMAP_THRESHOLD, _SELECTION_MMAP_THRESHOLD_BYTES)
-    libc.malloc_trim(0)
 
 
 def analyse_safely(analyzer: Analyzer, job: Job) -> PhotoAnalysis:
@@ -139,8 +101,6 @@ class WorkerPool:
     def _run(self, method: str, jobs: list, crashed: Callable) -> Iterator[tuple[int, object]]:
         # One job alone is not worth starting the processes for.
         if self.workers == 1 or (len(jobs) <= 1 and self._pool is None):
-            if jobs:
-                reuse_freed_memory()
             for job in jobs:
                 yield job.index, getattr(self._local, method)(job)
             return
@@ -220,7 +180,6 @@ class _Models:
     def reread(self, job: Reread) -> PhotoAnalysis:
         reader = self.reader(job.closer.text)
         drink_models = self.drink_models() if small_drinks.is_on(job.closer) else None
-        give_back_freed_memory()
         try:
             return close_look(reader, drink_models, job.file, job.first, job.closer)
         except Exception as exc:  # noqa: BLE001 - reported per photo, the close look goes on
@@ -235,7 +194,6 @@ def _start_worker(config: Config, models_directory: Path, threads: int) -> None:
     global _worker_models
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; workers just stop
     cv2.setNumThreads(threads)  # OpenCV would otherwise start a thread per core in every worker
-    reuse_freed_memory()
     _worker_models = _Models(config, ModelStore(models_directory, threads=threads))
 
 

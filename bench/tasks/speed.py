@@ -52,6 +52,8 @@ class MemorySampler:
         self.tree_interval = tree_interval
         self.root = root or os.getpid()  # another process (a command being timed): its tree without this process
         self.peak_bytes = 0
+        self.root_at_peak_bytes = 0  # the root process's own share at the moment of the tree's peak
+        self.root_peak_bytes = 0  # the root process's own peak (it holds every analysis: grows with the folder)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._page = os.sysconf("SC_PAGE_SIZE")
@@ -69,7 +71,11 @@ class MemorySampler:
         while not self._stop.is_set():
             if time.monotonic() - walked_at >= self.tree_interval:
                 tree, walked_at = self._tree(), time.monotonic()
-            self.peak_bytes = max(self.peak_bytes, self._rss(tree))
+            root = self._rss({self.root})
+            total = root + self._rss(tree - {self.root})
+            if total > self.peak_bytes:
+                self.peak_bytes, self.root_at_peak_bytes = total, root
+            self.root_peak_bytes = max(self.root_peak_bytes, root)
             self._stop.wait(self.interval)
 
     def _tree(self) -> set[int]:

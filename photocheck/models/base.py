@@ -15,7 +15,7 @@ from photocheck.i18n import Problem
 
 REBUILD_COMMAND = "bash models/build.sh"
 MODELS_ENV = "PHOTOCHECK_MODELS"
-MAX_BATCH = 16  # inputs per session run; the arena of each session grows to its largest run
+MAX_BATCH = 16  # inputs per session run: the shared arena grows to the largest run
 
 
 class ModelFileError(Problem, RuntimeError):
@@ -34,6 +34,28 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+# kNextPowerOfTwo: the arena grows by doubling chunks (onnxruntime's ArenaExtendStrategy enum value 0).
+_ARENA_DOUBLES = 0
+_shared_arena_registered = False
+
+
+def _register_shared_arena() -> None:
+    """One onnxruntime memory arena that every session of this process allocates from (once per process).
+
+    Without an arena each run's buffers came from malloc: the models' differently sized blocks fragmented the heap,
+    and a scan worker grew to 0.45-0.63 GB, varying from run to run; one arena per session would keep the largest
+    run of each model (~0.8 GB). One arena for all, with tensors allocated as needed (no memory pattern) keeps about
+    the largest single run (bench/run.py flow: see docs/speed.md).
+    """
+    global _shared_arena_registered
+    if not _shared_arena_registered:
+        ort.create_and_register_allocator(
+            ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT),
+            ort.OrtArenaCfg(0, _ARENA_DOUBLES, -1, -1),  # no limit; onnxruntime's default chunk sizes
+        )
+        _shared_arena_registered = True
 
 
 class ModelStore:
@@ -84,15 +106,19 @@ class ModelStore:
         return path
 
     def _open(self, name: str) -> ort.InferenceSession:
-        path = self.verified_path(name)
+        return self.session_of_file(self.verified_path(name))
+
+    def session_of_file(self, path: Path) -> ort.InferenceSession:
+        """A new session of the (already verified) model file `path` with this store's settings: its thread budget,
+        the process's shared memory arena."""
+        _register_shared_arena()
         options = ort.SessionOptions()
         # Workers x threads must not exceed the cores: each worker process gets its own small thread budget.
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        # Input shapes vary from photo to photo (faces per batch, crops): the arena would keep the largest of each
-        # and a worker would grow to ~800 MB; without it the peak stays ~440 MB for about 2 % more time.
-        options.enable_cpu_mem_arena = False
+        options.add_session_config_entry("session.use_env_allocators", "1")
+        options.enable_mem_pattern = False  # one planned block per run would fragment the shared arena
         options.log_severity_level = 3
         try:
             return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

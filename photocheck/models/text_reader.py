@@ -27,9 +27,8 @@ DETECTOR_MAX_SIDE = 2000
 # The recogniser inside the pinned wheel (documented in models/README.md); another version may ship other weights.
 # The detector is models/ocr_det.onnx: the wheel's ch_PP-OCRv4_det_infer.onnx with its hard-swish activations fused
 # (models/build/fuse_ocr_det.py), checked against the manifest like every other model.
-EXPECTED_SHA256 = {
-    "ch_PP-OCRv4_rec_infer.onnx": "48fc40f24f6d2a207a2b1091d3437eb3cc3eb6b676dc3ef9c37384005483683b",
-}
+RECOGNISER = "ch_PP-OCRv4_rec_infer.onnx"
+EXPECTED_SHA256 = {RECOGNISER: "48fc40f24f6d2a207a2b1091d3437eb3cc3eb6b676dc3ef9c37384005483683b"}
 DETECTOR = "ocr_det"
 
 
@@ -49,10 +48,18 @@ def verified_package():
 
 
 def _verified_engine(store: ModelStore):
-    return verified_package().RapidOCR(
+    """rapidocr's engine (its pre- and post-processing), running the detector and the recogniser in sessions of
+    `store`: they then share the process's memory arena like every other model (photocheck/models/base.py)."""
+    package = verified_package()
+    engine = package.RapidOCR(
         intra_op_num_threads=store.threads, inter_op_num_threads=1,
         det_model_path=str(store.verified_path(DETECTOR)),
     )
+    engine.text_det.infer.session = store.session(DETECTOR)
+    engine.text_rec.session.session = store.session_of_file(
+        Path(package.__file__).parent / "models" / RECOGNISER
+    )
+    return engine
 
 
 class TextReader:
