@@ -71,3 +71,14 @@ def test_a_damaged_text_detector_stops_the_text_reader_with_the_rebuild_command(
     with pytest.raises(ModelFileError) as caught:
         TextReader(ModelStore(tmp_path), 640, 0.5)
     assert str(path) in str(caught.value) and REBUILD_COMMAND in str(caught.value)
+
+
+def test_text_reader_runs_in_the_store_sessions_that_share_one_arena():
+    # Every session of a process allocates from one shared arena (models/base.py); rapidocr's own sessions would not.
+    store = ModelStore()
+    reader = TextReader(store, 640, 0.5)
+    assert reader.engine.text_det.infer.session is store.session(DETECTOR)
+    for session in (reader.engine.text_det.infer.session, reader.engine.text_rec.session.session):
+        options = session.get_session_options()
+        assert options.get_session_config_entry("session.use_env_allocators") == "1"
+        assert not options.enable_mem_pattern

@@ -45,9 +45,9 @@ def _register_shared_arena() -> None:
     """One onnxruntime memory arena that every session of this process allocates from (once per process).
 
     Without an arena each run's buffers came from malloc: the models' differently sized blocks fragmented the heap,
-    and a scan worker grew to 0.45-0.63 GB, varying from run to run; one arena per session would keep the largest
-    run of each model (~0.8 GB). One arena for all, with tensors allocated as needed (no memory pattern) keeps about
-    the largest single run (bench/run.py flow: see docs/speed.md).
+    and 512 photos peaked at 1.22-1.31 GB; one arena per session would keep the largest run of each model (~0.8 GB a
+    worker). One arena for all, with tensors allocated as needed (no memory pattern), keeps about the largest single
+    run: 0.95 GB (bench/run.py flow, docs/speed.md).
     """
     global _shared_arena_registered
     if not _shared_arena_registered:
