@@ -20,6 +20,7 @@ candidate without them (outside the pool, or no `describe`) gets no new-faces te
 from __future__ import annotations
 
 import json
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -188,29 +189,43 @@ def _embeddings(photos: list[PhotoResult]) -> np.ndarray:
     return matrix
 
 
+def _seconds(moment: datetime | None) -> float:
+    """`moment` as seconds on one time line (NaN when unknown): a time with its zone as the instant, a local time as
+    read (photos of one camera share its clock)."""
+    if moment is None:
+        return float("nan")
+    return moment.timestamp() if moment.tzinfo is not None else (moment - _EPOCH).total_seconds()
+
+
+_EPOCH = datetime(1970, 1, 1)
+LINK_BLOCK = 512  # photos whose links are looked for at once: memory stays bounded on a large folder
+
+
 def group_photos(
     photos: list[PhotoResult], settings: Section, similarity: np.ndarray, to_check: list[list[Check]],
 ) -> tuple[list[list[int]], set[frozenset[int]]]:
     """Connected components of the near-duplicate and burst links (indices into `photos`, best first by
     :func:`best_key` with each photo's `to_check`), and the burst links (pairs linked by time, not by near-identity).
     """
-    times = [parse_time(p.analysis.taken_at) for p in photos]
-    readable = [i for i, p in enumerate(photos) if p.analysis.ok]
+    seconds = np.array([_seconds(parse_time(p.analysis.taken_at)) for p in photos], dtype=np.float64)
+    readable = np.array([i for i, p in enumerate(photos) if p.analysis.ok], dtype=np.int64)
     links = UnionFind(len(photos))
     bursts: set[frozenset[int]] = set()
-    for position, a in enumerate(readable):
-        for b in readable[position + 1:]:
-            if similarity[a, b] >= settings.near_duplicate_similarity:
-                links.union(a, b)
-            elif (
-                times[a] is not None and times[b] is not None
-                and abs((times[a] - times[b]).total_seconds()) <= settings.burst_seconds
-                and similarity[a, b] >= settings.burst_similarity
-            ):
-                links.union(a, b)
+    for start in range(0, len(readable), LINK_BLOCK):
+        rows = readable[start:start + LINK_BLOCK]
+        similar = similarity[np.ix_(rows, readable)]
+        later = np.arange(len(readable))[None, :] > np.arange(start, start + len(rows))[:, None]  # each pair once
+        near = later & (similar >= settings.near_duplicate_similarity)
+        with np.errstate(invalid="ignore"):  # an unknown time (NaN) is never within burst_seconds
+            close_in_time = np.abs(seconds[rows][:, None] - seconds[readable][None, :]) <= settings.burst_seconds
+        burst = later & ~near & close_in_time & (similar >= settings.burst_similarity)
+        for row, column in zip(*np.nonzero(near | burst)):
+            a, b = int(rows[row]), int(readable[column])
+            links.union(a, b)
+            if burst[row, column]:
                 bursts.add(frozenset((a, b)))
     components: dict[int, list[int]] = defaultdict(list)
-    for index in readable:
+    for index in readable.tolist():
         components[links.find(index)].append(index)
     groups = [
         sorted(members, key=lambda i: best_key(photos[i], to_check[i]), reverse=True) for members in components.values()
@@ -223,7 +238,9 @@ def _percentiles(keys: list[tuple]) -> list[float]:
     """Share of the other keys each key beats (ties count half): 0..1, scale free."""
     if len(keys) < 2:
         return [1.0] * len(keys)
-    beaten = [sum(1 for other in keys if other < key) + 0.5 * (keys.count(key) - 1) for key in keys]
+    ordered = sorted(keys)
+    beaten = [bisect_left(ordered, key) + 0.5 * (bisect_right(ordered, key) - bisect_left(ordered, key) - 1)
+              for key in keys]
     return [count / (len(keys) - 1) for count in beaten]
 
 
