@@ -57,7 +57,7 @@ def group_people(result: ScanResult, same_person_similarity: float) -> People:
     if not faces:
         return People([], 0)
     matrix = np.stack(descriptors)
-    similarities, firsts, seconds = [], [], []  # the matching pairs as arrays: a folder can have millions
+    similarities, firsts, seconds = [], [], []  # the matching pairs as arrays: a large folder has very many
     for start in range(0, len(faces), BLOCK):
         similarity = matrix[start:start + BLOCK] @ matrix.T
         rows, columns = np.nonzero(similarity >= same_person_similarity)
