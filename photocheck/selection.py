@@ -189,16 +189,16 @@ def _embeddings(photos: list[PhotoResult]) -> np.ndarray:
     return matrix
 
 
+_EPOCH = datetime(1970, 1, 1)
+LINK_BLOCK = 512  # photos whose links are looked for at once: memory stays bounded on a large folder
+
+
 def _seconds(moment: datetime | None) -> float:
     """`moment` as seconds on one time line (NaN when unknown): a time with its zone as the instant, a local time as
     read (photos of one camera share its clock)."""
     if moment is None:
         return float("nan")
     return moment.timestamp() if moment.tzinfo is not None else (moment - _EPOCH).total_seconds()
-
-
-_EPOCH = datetime(1970, 1, 1)
-LINK_BLOCK = 512  # photos whose links are looked for at once: memory stays bounded on a large folder
 
 
 def group_photos(
