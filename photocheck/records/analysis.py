@@ -1,6 +1,7 @@
 """Stage-1 records: what the models found *in* a photo, in original-image pixels.
 
-They are pickled into the analysis cache, so this file is part of the cache's code hash (photocheck/cache.py)."""
+They are pickled into the analysis cache, so this file is part of the cache's code hash (photocheck/cache.py). With
+`slots`: the main process holds one of each record per face, box and colour of every photo of the folder."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 from photocheck.i18n import Problem
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Box:
     """Axis-aligned box in pixels, (x1, y1) top-left, (x2, y2) bottom-right."""
 
@@ -85,7 +86,7 @@ class Box:
         return cls(*map(float, values))
 
 
-@dataclass
+@dataclass(slots=True)
 class Face:
     """One confirmed face with what the face models measured on it."""
 
@@ -100,7 +101,7 @@ class Face:
     descriptor: np.ndarray | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Detection:
     """An object detector hit: a COCO label, its box and score."""
 
@@ -109,14 +110,14 @@ class Detection:
     score: float
 
 
-@dataclass
+@dataclass(slots=True)
 class SceneLabel:
     label: str
     index: int
     score: float
 
 
-@dataclass
+@dataclass(slots=True)
 class Quality:
     """Image statistics; `subject` is True when measured on faces / people rather than the frame."""
 
@@ -127,7 +128,7 @@ class Quality:
     subject: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class TextLine:
     """A line of text read by OCR: recognised text, its box and the recogniser's confidence."""
 
@@ -136,7 +137,7 @@ class TextLine:
     score: float
 
 
-@dataclass
+@dataclass(slots=True)
 class RegionLabels:
     """ImageNet labels of one region: a crop around a detected object ("object:bottle") or a ground tile."""
 
@@ -145,7 +146,7 @@ class RegionLabels:
     labels: list[SceneLabel]
 
 
-@dataclass
+@dataclass(slots=True)
 class RegionEmbedding:
     """Scene-model embedding of a region around a face or a person (input of taught classifiers)."""
 
@@ -154,7 +155,7 @@ class RegionEmbedding:
     vector: np.ndarray  # L2-normalised
 
 
-@dataclass
+@dataclass(slots=True)
 class ColourCluster:
     """One colour of a sampled region: CIELAB centre (L 0..100, a, b; white-balanced) and its share of the pixels."""
 
@@ -162,7 +163,7 @@ class ColourCluster:
     share: float
 
 
-@dataclass
+@dataclass(slots=True)
 class TorsoSample:
     """What one person wears: colour clusters of the torso and, under a face, of the neck (neckerchief)."""
 
@@ -173,7 +174,7 @@ class TorsoSample:
     neck: list[ColourCluster] = field(default_factory=list)  # just under the chin; empty for person boxes
 
 
-@dataclass
+@dataclass(slots=True)
 class PhotoAnalysis:
     """Everything stage 1 found in one photo (original-image pixels after EXIF orientation)."""
 
