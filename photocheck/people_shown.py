@@ -24,6 +24,7 @@ Describe = Callable[[list[PhotoResult]], dict[str, np.ndarray]]
 # Faces compared per block when grouping: a block's similarities take BLOCK x all faces x 4 bytes (bounded memory on a
 # large folder: 33 MB for 16,000 faces).
 BLOCK = 512
+PAIRS_PER_CHUNK = 32768  # matching pairs turned into Python ints at a time (a large folder has very many)
 
 
 def recognisable_faces(photo: PhotoResult) -> list[Face]:
@@ -69,8 +70,8 @@ def group_people(result: ScanResult, same_person_similarity: float) -> People:
     pairs = np.stack([first, second], axis=1)[np.lexsort((second, first, np.concatenate(similarities)))[::-1]]
     people = UnionFind(len(faces))
     photos_of = [{face.photo} for face in faces]
-    for chunk in range(0, len(pairs), BLOCK * 64):  # most similar first, as Python ints a chunk at a time
-        for a, b in pairs[chunk:chunk + BLOCK * 64].tolist():
+    for chunk in range(0, len(pairs), PAIRS_PER_CHUNK):  # most similar first
+        for a, b in pairs[chunk:chunk + PAIRS_PER_CHUNK].tolist():
             ra, rb = people.find(a), people.find(b)
             if ra != rb and not photos_of[ra] & photos_of[rb]:  # two faces of one photo are two people
                 photos_of[people.union(ra, rb)] |= photos_of[rb]

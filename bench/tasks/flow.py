@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from photocheck.analysis.loading import discover
 from photocheck.config import available_cores
@@ -56,9 +57,17 @@ def build_folder(originals: list[Path], copies: int, folder: Path) -> list[Path]
     return made
 
 
-def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float, float]:
-    """Wall seconds, peak memory (MB, the whole process tree), the main process's share at that peak and the main
-    process's own peak (MB) of one run of `command`; its output is discarded, a failure stops the bench."""
+class Measured(NamedTuple):
+    """One run of a command: wall seconds and memory in MB."""
+
+    seconds: float
+    peak_mb: float  # the whole process tree
+    main_at_peak_mb: float  # the main process's share at that peak
+    main_peak_mb: float  # the main process's own peak
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> Measured:
+    """What one run of `command` took; its output is discarded, a failure stops the bench."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     with MemorySampler(root=process.pid) as memory:
@@ -67,7 +76,8 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
     if process.returncode != 0:
         said = errors.decode(errors="replace")[-2000:]
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{said}")
-    return seconds, memory.peak_bytes / 2**20, memory.root_at_peak_bytes / 2**20, memory.root_peak_bytes / 2**20
+    return Measured(seconds, memory.peak_bytes / 2**20, memory.root_at_peak_bytes / 2**20,
+                    memory.root_peak_bytes / 2**20)
 
 
 class Photocheck:
@@ -79,7 +89,7 @@ class Photocheck:
         self.stages: list[dict[str, float]] = []
         self.looks: list[dict] = []  # the JSON's tool.close_look of each run: photos read, rounds
 
-    def run(self) -> tuple[float, float, float, float]:
+    def run(self) -> Measured:
         shutil.rmtree(self.out, ignore_errors=True)
         measured = timed([sys.executable, "-m", "photocheck", "check", str(self.folder), "--no-cache", "--out",
                           str(self.out), "--lang", "en", *self.settings])
@@ -99,7 +109,7 @@ class Peer:
         self.folder, self.out, self.directory = folder, work / "peer-out", directory
         self.env = dict(os.environ, HOME=str(directory / "home"))
 
-    def run(self) -> tuple[float, float, float, float]:
+    def run(self) -> Measured:
         shutil.rmtree(self.out, ignore_errors=True)  # its analysis cache lives in the output folder
         bpp = str(self.directory / "venv" / "bin" / "bpp")
         return timed([bpp, "run", "--input", str(self.folder), "--k", "50", "--out", str(self.out), "--gallery",
@@ -131,7 +141,7 @@ def run(dataset: Path, options: list[str]) -> dict:
                 contender.run()
             photocheck.stages.clear()
             photocheck.looks.clear()
-        measured: dict[str, list[tuple[float, float, float, float]]] = {contender.name: [] for contender in contenders}
+        measured: dict[str, list[Measured]] = {contender.name: [] for contender in contenders}
         for _ in range(runs):
             for contender in contenders:  # alternating: load on the machine hits both alike
                 measured[contender.name].append(contender.run())
@@ -146,11 +156,11 @@ def run(dataset: Path, options: list[str]) -> dict:
         timings.get("close_look", 0.0) / photos_read for timings, photos_read in zip(photocheck.stages, read) if photos_read
     ) if any(read) else 0.0
     for name, values in measured.items():
-        metrics[f"{name}_seconds_median"] = statistics.median(seconds for seconds, *_ in values)
-        worst = max(values, key=lambda value: value[1])
-        metrics[f"{name}_peak_rss_mb_max"] = round(worst[1], 1)
-        metrics[f"{name}_main_process_mb_at_that_peak"] = round(worst[2], 1)
-        metrics[f"{name}_main_process_peak_mb_max"] = round(max(value[3] for value in values), 1)
+        metrics[f"{name}_seconds_median"] = statistics.median(value.seconds for value in values)
+        worst = max(values, key=lambda value: value.peak_mb)
+        metrics[f"{name}_peak_rss_mb_max"] = round(worst.peak_mb, 1)
+        metrics[f"{name}_main_process_mb_at_that_peak"] = round(worst.main_at_peak_mb, 1)
+        metrics[f"{name}_main_process_peak_mb_max"] = round(max(value.main_peak_mb for value in values), 1)
         metrics[f"{name}_photos_per_s"] = photos / metrics[f"{name}_seconds_median"]
     if with_peer and not peer_found:
         metrics["peer"] = f"skipped: no Best Photo Picker in {peer_dir}; {PEER_INSTALL}"

@@ -65,6 +65,7 @@ class ModelStore:
         self.directory = directory or models_dir()
         self.threads = threads
         self._sessions: dict[str, ort.InferenceSession] = {}
+        self._verified: dict[str, Path] = {}
         self._manifest: dict | None = None
 
     @property
@@ -92,7 +93,13 @@ class ModelStore:
         return self._sessions[name]
 
     def verified_path(self, name: str) -> Path:
-        """The file of model `name`, checked against the manifest's sha256."""
+        """The file of model `name`, checked against the manifest's sha256 (once: the text reader asks for the
+        detector's file and its session)."""
+        if name not in self._verified:
+            self._verified[name] = self._verify(name)
+        return self._verified[name]
+
+    def _verify(self, name: str) -> Path:
         entry = self.manifest.get(name)
         if entry is None:
             raise ModelFileError(

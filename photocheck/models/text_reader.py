@@ -39,12 +39,16 @@ def verified_package():
         import rapidocr_onnxruntime
     except ImportError as exc:
         raise ModelFileError("model_error.ocr_package", package=PACKAGE) from exc
-    folder = Path(rapidocr_onnxruntime.__file__).parent / "models"
     for name, digest in EXPECTED_SHA256.items():
-        path = folder / name
+        path = _package_model(rapidocr_onnxruntime, name)
         if not path.is_file() or file_sha256(path) != digest:
             raise ModelFileError("model_error.ocr_model", path=path, package=PACKAGE)
     return rapidocr_onnxruntime
+
+
+def _package_model(package, name: str) -> Path:
+    """The file `name` among the models the rapidocr wheel ships."""
+    return Path(package.__file__).parent / "models" / name
 
 
 def _verified_engine(store: ModelStore):
@@ -56,9 +60,7 @@ def _verified_engine(store: ModelStore):
         det_model_path=str(store.verified_path(DETECTOR)),
     )
     engine.text_det.infer.session = store.session(DETECTOR)
-    engine.text_rec.session.session = store.session_of_file(
-        Path(package.__file__).parent / "models" / RECOGNISER
-    )
+    engine.text_rec.session.session = store.session_of_file(_package_model(package, RECOGNISER))
     return engine
 
 
