@@ -6,11 +6,18 @@ import json
 import pickle
 import shutil
 
+import cv2
+import numpy as np
+import onnxruntime as ort
 import pytest
+from PIL import Image
 
 from photocheck.i18n import explained
 from photocheck.models.base import REBUILD_COMMAND, ModelFileError, ModelStore, models_dir
-from photocheck.models.text_reader import DETECTOR, TextReader
+from photocheck.models.text_reader import DETECTOR, TextReader, _package_model, verified_package
+from tests.conftest import SAMPLES
+
+WHEEL_DETECTOR = "ch_PP-OCRv4_det_infer.onnx"  # the file models/build/fuse_ocr_det.py starts from
 
 
 @pytest.fixture
@@ -82,3 +89,18 @@ def test_text_reader_runs_in_the_store_sessions_that_share_one_arena():
         options = session.get_session_options()
         assert options.get_session_config_entry("session.use_env_allocators") == "1"
         assert not options.enable_mem_pattern
+
+
+def test_shipped_text_detector_computes_what_the_wheels_detector_computes():
+    """models/ocr_det.onnx is the rapidocr wheel's detector rewritten for speed (hard-swish fused, affine steps folded
+    into the convolutions, models/build/onnx_rewrites.py): on a real photo its text probabilities stay those of the
+    wheel's own file."""
+    rgb = np.asarray(Image.open(SAMPLES / "signage_beer_box.jpg").convert("RGB").resize((640, 480)))
+    tensor = cv2.dnn.blobFromImage(np.ascontiguousarray(rgb[:, :, ::-1]), 1 / 127.5, mean=(127.5, 127.5, 127.5))
+    shipped = ModelStore().session(DETECTOR)
+    wheel = ort.InferenceSession(str(_package_model(verified_package(), WHEEL_DETECTOR)),
+                                 providers=["CPUExecutionProvider"])
+    ours = shipped.run(None, {shipped.get_inputs()[0].name: tensor})[0]
+    theirs = wheel.run(None, {wheel.get_inputs()[0].name: tensor})[0]
+    assert theirs.max() > 0.9  # the photo has lettering the detector is sure of
+    assert np.abs(ours - theirs).max() < 1e-4
