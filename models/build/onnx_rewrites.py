@@ -59,6 +59,10 @@ class _Graph:
             return None
         return (node.input[0], scalars[1]) if scalars[1] is not None else (node.input[1], scalars[0])
 
+    def owns_parameters(self, conv):
+        """Whether `conv` alone reads its weights and bias (so they can be rescaled for it)."""
+        return all(len(self.consumers[name]) == 1 for name in conv.input[1:3])
+
     def conv_bias(self, conv):
         """The bias of `conv`, given a zero bias first if it has none."""
         if len(conv.input) < 3:
@@ -109,8 +113,8 @@ def fold_scalar_affines(model):
         x, a = mul_operand
         _, b = add_operand
         conv = g.producer.get(x)
-        if (conv is not None and conv.op_type == "Conv" and g.only_consumer(x) is mul
-                and len(g.consumers[conv.input[1]]) == 1):
+        if (conv is not None and conv.op_type == "Conv" and g.only_consumer(x) is mul and g.owns_parameters(conv)
+                and add.output[0] not in g.outputs):
             bias = g.conv_bias(conv)
             g.set_value(conv.input[1], g.value(conv.input[1]) * a)
             g.set_value(conv.input[2], bias * a + b)
@@ -120,7 +124,7 @@ def fold_scalar_affines(model):
             continue
         readers = g.consumers[add.output[0]]
         if (add.output[0] in g.outputs or not readers
-                or any(r.op_type != "Conv" or r.input[0] != add.output[0] or len(g.consumers[r.input[1]]) != 1
+                or any(r.op_type != "Conv" or r.input[0] != add.output[0] or not g.owns_parameters(r)
                        for r in readers)):
             continue
         if all(_unpadded(conv) for conv in readers):
