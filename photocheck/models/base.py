@@ -113,11 +113,9 @@ class ModelStore:
         return path
 
     def _open(self, name: str) -> ort.InferenceSession:
-        return self.session_of_file(self.verified_path(name))
-
-    def session_of_file(self, path: Path) -> ort.InferenceSession:
-        """A new session of the (already verified) model file `path` with this store's settings: its thread budget,
-        the process's shared memory arena."""
+        """A new session of model `name` (its file verified) with this store's settings: its thread budget, the
+        process's shared memory arena."""
+        path = self.verified_path(name)
         _register_shared_arena()
         options = ort.SessionOptions()
         # Workers x threads must not exceed the cores: each worker process gets its own small thread budget.

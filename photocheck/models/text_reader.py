@@ -39,7 +39,10 @@ def ocr_package():
         import rapidocr_onnxruntime
     except ImportError as exc:
         raise ModelFileError("model_error.ocr_package", package=PACKAGE) from exc
-    installed = metadata.version("rapidocr-onnxruntime")
+    try:
+        installed = metadata.version("rapidocr-onnxruntime")
+    except metadata.PackageNotFoundError:  # importable without its install record: its version cannot be told
+        installed = "unknown"
     if installed != PACKAGE_VERSION:
         raise ModelFileError("model_error.ocr_version", version=installed, package=PACKAGE)
     return rapidocr_onnxruntime
