@@ -20,8 +20,8 @@ from photocheck.models.base import ModelFileError, ModelStore
 from photocheck.models.preprocess import shrink
 from photocheck.records.analysis import Box, TextLine
 
-PACKAGE = "rapidocr-onnxruntime==1.4.4"
 PACKAGE_VERSION = "1.4.4"
+PACKAGE = f"rapidocr-onnxruntime=={PACKAGE_VERSION}"
 # The largest side rapidocr 1.4.4's own pipeline gives its detector (ch_ppocr_det `get_preprocess` caps inputs of
 # 1500 px or more at 2000); the close look's figures were measured at it, and a larger side costs memory and time.
 DETECTOR_MAX_SIDE = 2000
